@@ -1,0 +1,87 @@
+//! The generic scalar core: the reference every slice function and kernel matches bit for bit.
+
+use num_traits::Float;
+
+/// The rectified linear unit: `x` if `x > 0`, `+0.0` if `x <= 0`, and NaN passed through unchanged.
+///
+/// This is the reference the whole crate follows; every slice, in-place and SIMD path returns
+/// exactly these bits for every input.
+///
+/// | `x` | `relu(x)` |
+/// |---|---|
+/// | `x > 0`, including `+inf` and positive subnormals | `x`, bit for bit |
+/// | `+0.0` and `-0.0` | `+0.0` |
+/// | `x < 0`, including `-inf` and negative subnormals | `+0.0` |
+/// | NaN (any sign, payload, quiet or signalling) | the same NaN, bit for bit |
+///
+/// The result never has its sign bit set unless it is a NaN that already had it. Unlike
+/// `x.max(0.0)`, this never depends on the unspecified sign of a zero result of `max`, and a NaN
+/// is never turned into `0.0`.
+///
+/// # Examples
+///
+/// ```
+/// use rectify::relu;
+///
+/// assert_eq!(relu(3.5_f32), 3.5);
+/// assert_eq!(relu(-2.0_f64), 0.0);
+/// // -0.0 becomes +0.0: ReLU never outputs a negative number.
+/// assert_eq!(relu(-0.0_f32).to_bits(), 0.0_f32.to_bits());
+/// // NaN goes through with its payload.
+/// let nan = f32::from_bits(0x7fc0_1234);
+/// assert_eq!(relu(nan).to_bits(), 0x7fc0_1234);
+/// ```
+#[inline]
+pub fn relu<T: Float>(x: T) -> T {
+    // `NaN <= 0` is false, so NaN takes the second branch and comes back unchanged.
+    if x <= T::zero() {
+        T::zero()
+    } else {
+        x
+    }
+}
+
+/// The derivative of [`relu`]: `1` if `x > 0`, `+0.0` if `x <= 0` (the subgradient at zero is 0),
+/// and NaN passed through unchanged.
+///
+/// | `x` | `relu_derivative(x)` |
+/// |---|---|
+/// | `x > 0`, including `+inf` and positive subnormals | `1` |
+/// | `+0.0` and `-0.0` | `+0.0` (the subgradient PyTorch, JAX and TensorFlow use) |
+/// | `x < 0`, including `-inf` | `+0.0` |
+/// | NaN | the same NaN, bit for bit |
+///
+/// # Examples
+///
+/// ```
+/// use rectify::relu_derivative;
+///
+/// assert_eq!(relu_derivative(2.0_f32), 1.0);
+/// assert_eq!(relu_derivative(-2.0_f32), 0.0);
+/// assert_eq!(relu_derivative(0.0_f64).to_bits(), 0.0_f64.to_bits());
+/// assert!(relu_derivative(f64::NAN).is_nan());
+/// ```
+#[inline]
+pub fn relu_derivative<T: Float>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x <= T::zero() {
+        T::zero()
+    } else {
+        x
+    }
+}
+
+/// One element of the ReLU backward pass: `g` where `forward > 0`, `+0.0` where `forward <= 0`,
+/// and the forward NaN where `forward` is NaN. A select, never a multiply, so an infinite or NaN
+/// gradient at a dead unit still gives `+0.0`.
+#[inline]
+pub(crate) fn relu_backward_one<T: Float>(forward: T, grad: T) -> T {
+    if forward > T::zero() {
+        grad
+    } else if forward <= T::zero() {
+        T::zero()
+    } else {
+        forward
+    }
+}

@@ -1,0 +1,172 @@
+//! Test support: the floats under test, their edge values, and the contract written as a spec.
+#![allow(dead_code)]
+
+use core::fmt::Debug;
+
+use num_traits::Float;
+
+/// A float whose bits the tests compare.
+pub trait TestFloat: Float + Debug + 'static {
+    type Bits: Copy + Eq + Debug;
+    fn bits(self) -> Self::Bits;
+    fn from_raw(bits: u64) -> Self;
+    /// ±0, the smallest and largest subnormals, MIN_POSITIVE, MAX, MIN, ±inf, ordinary values,
+    /// and quiet and signalling NaNs with payloads and both signs.
+    fn edge_values() -> Vec<Self>;
+}
+
+impl TestFloat for f32 {
+    type Bits = u32;
+    fn bits(self) -> u32 {
+        self.to_bits()
+    }
+    fn from_raw(bits: u64) -> f32 {
+        f32::from_bits(bits as u32)
+    }
+    fn edge_values() -> Vec<f32> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            f32::from_bits(1), // smallest subnormal
+            -f32::from_bits(1),
+            f32::from_bits(0x007f_ffff), // largest subnormal
+            -f32::from_bits(0x007f_ffff),
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            f32::EPSILON,
+            f32::MAX,
+            f32::MIN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            6.0,
+            -1e-30,
+            1e30,
+        ];
+        for bits in [
+            0x7fc0_0000_u32, // quiet NaN
+            0x7fc0_1234,     // quiet NaN with payload
+            0xffc0_0001,     // negative quiet NaN with payload
+            0x7f80_0001,     // signalling NaN
+            0x7fa5_a5a5,     // signalling NaN with payload
+            0xff80_0123,     // negative signalling NaN
+            0xffff_ffff,     // all ones
+        ] {
+            v.push(f32::from_bits(bits));
+        }
+        v
+    }
+}
+
+impl TestFloat for f64 {
+    type Bits = u64;
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn from_raw(bits: u64) -> f64 {
+        f64::from_bits(bits)
+    }
+    fn edge_values() -> Vec<f64> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            f64::from_bits(1),
+            -f64::from_bits(1),
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+            -f64::from_bits(0x000f_ffff_ffff_ffff),
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::EPSILON,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            6.0,
+            -1e-300,
+            1e300,
+        ];
+        for bits in [
+            0x7ff8_0000_0000_0000_u64,
+            0x7ff8_0000_0000_1234,
+            0xfff8_0000_0000_0001,
+            0x7ff0_0000_0000_0001,
+            0x7ff5_a5a5_a5a5_a5a5,
+            0xfff0_0000_0000_0123,
+            0xffff_ffff_ffff_ffff,
+        ] {
+            v.push(f64::from_bits(bits));
+        }
+        v
+    }
+}
+
+/// The contract's `relu` column, written from the table rather than from the implementation.
+pub fn spec_relu<F: TestFloat>(x: F) -> F {
+    if x.is_nan() || x > F::zero() {
+        x
+    } else {
+        F::zero()
+    }
+}
+
+/// The contract's derivative column.
+pub fn spec_derivative<F: TestFloat>(x: F) -> F {
+    if x.is_nan() {
+        x
+    } else if x > F::zero() {
+        F::one()
+    } else {
+        F::zero()
+    }
+}
+
+/// The contract's backward column.
+pub fn spec_backward<F: TestFloat>(forward: F, grad: F) -> F {
+    if forward.is_nan() {
+        forward
+    } else if forward > F::zero() {
+        grad
+    } else {
+        F::zero()
+    }
+}
+
+/// Bits of every element, for whole-slice comparisons.
+pub fn bits_of<F: TestFloat>(values: &[F]) -> Vec<F::Bits> {
+    values.iter().map(|v| v.bits()).collect()
+}
+
+/// A small deterministic generator (xorshift64*), so tests need no seed handling.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Raw bits, with edge values mixed in one time in four.
+    pub fn float<F: TestFloat>(&mut self) -> F {
+        let r = self.next_u64();
+        if r.is_multiple_of(4) {
+            let edges = F::edge_values();
+            edges[(r >> 8) as usize % edges.len()]
+        } else {
+            F::from_raw(r)
+        }
+    }
+    pub fn floats<F: TestFloat>(&mut self, n: usize) -> Vec<F> {
+        (0..n).map(|_| self.float()).collect()
+    }
+}

@@ -64,6 +64,9 @@ extern crate std;
 #[cfg(not(any(feature = "std", feature = "libm")))]
 compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float requires one");
 
+#[doc(hidden)]
+#[path = "bench.rs"]
+pub mod __bench;
 mod arch;
 mod scalar;
 mod slice;
@@ -73,6 +76,23 @@ pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,
     relu_in_place, relu_slice,
 };
+
+/// The kernel the slice functions use for `f32` and `f64` slices in this process: `"avx2"`,
+/// `"sse2"`, `"neon"` or `"portable"`.
+///
+/// It is the best kernel this CPU supports, detected on first use and cached, unless the
+/// `RECTIFY_KERNEL` environment variable (read once, with the `std` feature) names another
+/// kernel this CPU supports. Every kernel gives the same bits; only the speed differs.
+///
+/// # Examples
+///
+/// ```
+/// let kernel = rectify::selected_kernel();
+/// assert!(["avx2", "sse2", "neon", "portable"].contains(&kernel));
+/// ```
+pub fn selected_kernel() -> &'static str {
+    arch::Kernel::selected().name()
+}
 
 // Compiles and runs the Rust examples in README.md as doc tests.
 #[cfg(doctest)]

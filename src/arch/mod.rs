@@ -1,19 +1,131 @@
-//! Kernel selection: which loop runs a slice operation. Crate-private.
+//! Kernel selection: which loop runs a slice operation, for which type, on which CPU.
+//! Crate-private.
+//!
+//! The algorithm lives in [`generic`] (one loop, generic over a [`Vector`] of lanes and an
+//! [`Op`]); each ISA module implements [`Vector`] and has one thin `#[target_feature]` entry;
+//! this module picks the kernel once and caches it.
 
-use num_traits::Float;
+use core::any::TypeId;
+use core::mem::size_of;
+
+use num_traits::{Float, One, Zero};
 
 use crate::scalar;
 
+mod generic;
 mod portable;
+#[cfg(test)]
+mod tests;
 
-/// An elementwise operation of the ReLU family, as a parameter of the one kernel loop.
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+/// Slices shorter than this take the portable loop, inlined at the call site, and pay for no
+/// dispatch. Measured on this crate's 2-core Xeon (benches/relu.rs, `tiny` group): at 64 f32
+/// elements the inlined loop and the dispatched AVX2 kernel are within a nanosecond of each
+/// other, at 128 the kernel wins.
+const SHORT: usize = 64;
+
+/// Out-of-place outputs of at least this many bytes are written with streaming (non-temporal)
+/// stores, which skip the read of each output line and keep the output out of the cache.
+/// Measured on this crate's 2-core Xeon with `examples/throughput.rs`: see the comment at the
+/// measurement in README.md's Performance section.
+const STREAM_MIN_BYTES: usize = 8 << 20;
+
+/// A vector of `LANES` floats in one SIMD register, with the few operations the kernels need.
+/// Comparisons return lane masks (all ones or all zeros) in the same type.
+///
+/// # Safety
+///
+/// Implementing it promises that each method does what its name says, loads and stores touch
+/// exactly `LANES` elements, and that `stream` needs no alignment beyond `size_of::<Self>()`.
+/// Every method is `unsafe`: the caller must have proven that the CPU supports the type's ISA.
+pub(crate) unsafe trait Vector: Copy {
+    /// `f32` or `f64`.
+    type Elem: Float;
+    /// Elements per vector.
+    const LANES: usize;
+
+    /// All lanes `x`.
+    ///
+    /// # Safety
+    /// The CPU supports the implementing type's ISA.
+    unsafe fn splat(x: Self::Elem) -> Self;
+    /// Loads `LANES` elements from `p`, which needs no alignment.
+    ///
+    /// # Safety
+    /// The ISA is supported, and `p` is valid for reading `LANES` elements.
+    unsafe fn load(p: *const Self::Elem) -> Self;
+    /// Stores the lanes at `p`, which needs no alignment.
+    ///
+    /// # Safety
+    /// The ISA is supported, and `p` is valid for writing `LANES` elements.
+    unsafe fn store(self, p: *mut Self::Elem);
+    /// Stores the lanes at `p` bypassing the cache where the ISA can (a plain store elsewhere).
+    ///
+    /// # Safety
+    /// The ISA is supported, `p` is valid for writing `LANES` elements and aligned to
+    /// `size_of::<Self>()`, and the caller issues [`Vector::fence`] before returning.
+    unsafe fn stream(self, p: *mut Self::Elem);
+    /// Orders earlier streaming stores before every later store.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn fence();
+    /// Mask of `self > other` (false for NaN).
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn gt(self, other: Self) -> Self;
+    /// Mask of `self <= other` (false for NaN).
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn le(self, other: Self) -> Self;
+    /// Bitwise `self & other`.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn and(self, other: Self) -> Self;
+    /// Bitwise `!self & other`.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn and_not(self, other: Self) -> Self;
+    /// Bitwise `self | other`.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn or(self, other: Self) -> Self;
+    /// Lanewise `self + other`, IEEE round to nearest.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn add(self, other: Self) -> Self;
+    /// Lanewise `self * other`, IEEE round to nearest.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn mul(self, other: Self) -> Self;
+}
+
+/// An elementwise operation, as a parameter of the one kernel loop.
 ///
 /// `x` is the element of the first input (the activation input, or the forward values of a
 /// backward pass) and `g` the element of the second input (the output gradient). Unary
-/// operations are called with `g == x` and ignore it.
+/// operations (`BINARY == false`) are called with `g == x` and ignore it.
 pub(crate) trait Op: Copy {
+    /// Whether the operation reads a second input.
+    const BINARY: bool;
     /// The scalar reference for one element.
     fn scalar<T: Float>(self, x: T, g: T) -> T;
+    /// The same on every lane, bit for bit.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V;
 }
 
 /// `relu(x)`.
@@ -29,23 +141,60 @@ pub(crate) struct Derivative;
 pub(crate) struct Backward;
 
 impl Op for Relu {
+    const BINARY: bool = false;
     #[inline(always)]
     fn scalar<T: Float>(self, x: T, _g: T) -> T {
         scalar::relu(x)
     }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            // Clear the lanes where x <= 0; NaN compares false and stays.
+            x.le(V::splat(V::Elem::zero())).and_not(x)
+        }
+    }
+}
+
+/// Selects `then` where `x > 0`, `+0.0` where `x <= 0` and `x` itself where `x` is NaN: the
+/// shape of the derivative and of the backward pass.
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn positive_select<V: Vector>(x: V, then: V) -> V {
+    // SAFETY: the caller proved V's ISA.
+    unsafe {
+        let zero = V::splat(V::Elem::zero());
+        let positive = x.gt(zero);
+        let ordered = positive.or(x.le(zero));
+        positive.and(then).or(ordered.and_not(x))
+    }
 }
 
 impl Op for Derivative {
+    const BINARY: bool = false;
     #[inline(always)]
     fn scalar<T: Float>(self, x: T, _g: T) -> T {
         scalar::relu_derivative(x)
     }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { positive_select(x, V::splat(V::Elem::one())) }
+    }
 }
 
 impl Op for Backward {
+    const BINARY: bool = true;
     #[inline(always)]
     fn scalar<T: Float>(self, x: T, g: T) -> T {
         scalar::relu_backward_one(x, g)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { positive_select(x, g) }
     }
 }
 
@@ -65,8 +214,385 @@ pub(crate) enum Io<'a, T> {
     ZipInPlace { fwd: &'a [T], grad: &'a mut [T] },
 }
 
-/// Runs `op` over `io` with the best kernel for `T` on this CPU.
+/// The raw view of an [`Io`] that the SIMD kernels take: `len` elements at `x`, `g` and `out`.
+/// `x` or `g` may be `out` itself (in place); otherwise the buffers come from distinct borrows.
+struct Raw<T> {
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    /// Whether `out` is a separate buffer, which streaming stores may write.
+    separate_out: bool,
+}
+
+impl<T> Io<'_, T> {
+    fn len(&self) -> usize {
+        match self {
+            Io::Map { dst, .. } | Io::Zip { dst, .. } => dst.len(),
+            Io::InPlace(values) => values.len(),
+            Io::ZipInPlace { grad, .. } => grad.len(),
+        }
+    }
+
+    /// Pointers into the borrowed slices; they stay valid for as long as `self`'s borrows.
+    fn raw(self) -> Raw<T> {
+        match self {
+            Io::Map { src, dst } => Raw {
+                x: src.as_ptr(),
+                g: src.as_ptr(),
+                out: dst.as_mut_ptr(),
+                len: dst.len(),
+                separate_out: true,
+            },
+            Io::InPlace(values) => {
+                let out = values.as_mut_ptr();
+                Raw {
+                    x: out,
+                    g: out,
+                    out,
+                    len: values.len(),
+                    separate_out: false,
+                }
+            }
+            Io::Zip { fwd, grad, dst } => Raw {
+                x: fwd.as_ptr(),
+                g: grad.as_ptr(),
+                out: dst.as_mut_ptr(),
+                len: dst.len(),
+                separate_out: true,
+            },
+            Io::ZipInPlace { fwd, grad } => {
+                let out = grad.as_mut_ptr();
+                Raw {
+                    x: fwd.as_ptr(),
+                    g: out,
+                    out,
+                    len: grad.len(),
+                    separate_out: false,
+                }
+            }
+        }
+    }
+}
+
+/// A kernel family: one loop compiled for one ISA (or the portable loop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// The plain loop over the scalar reference.
+    Portable,
+    /// 128-bit SSE2, the x86-64 baseline.
+    #[cfg(target_arch = "x86_64")]
+    Sse2,
+    /// 256-bit AVX2, detected at run time (or enabled at compile time).
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// 128-bit NEON, the aarch64 baseline.
+    #[cfg(target_arch = "aarch64")]
+    Neon,
+}
+
+impl Kernel {
+    /// Every kernel this build has, best last.
+    pub(crate) const ALL: &'static [Kernel] = &[
+        Kernel::Portable,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Sse2,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2,
+        #[cfg(target_arch = "aarch64")]
+        Kernel::Neon,
+    ];
+
+    /// The name users see, also the value `RECTIFY_KERNEL` takes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => "sse2",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => "neon",
+        }
+    }
+
+    /// Whether this CPU can run the kernel. The only way a SIMD kernel is reached is through
+    /// a `Kernel` value for which this returned true.
+    pub(crate) fn is_supported(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => true, // part of the x86-64 baseline
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => x86_64::has_avx2(),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => true, // part of the aarch64 baseline
+        }
+    }
+
+    /// The best kernel this CPU supports, unless `RECTIFY_KERNEL` names another supported one.
+    fn detect() -> Kernel {
+        #[cfg(feature = "std")]
+        if let Ok(name) = std::env::var("RECTIFY_KERNEL") {
+            if let Some(&k) = Kernel::ALL.iter().find(|k| k.name() == name) {
+                if k.is_supported() {
+                    return k;
+                }
+            }
+        }
+        *Kernel::ALL
+            .iter()
+            .rev()
+            .find(|k| k.is_supported())
+            .unwrap_or(&Kernel::Portable)
+    }
+
+    /// The kernel for this process, detected on first use and cached.
+    #[inline]
+    pub(crate) fn selected() -> Kernel {
+        use core::sync::atomic::{AtomicU8, Ordering};
+        // 0: not yet detected; otherwise 1 + the index in ALL.
+        static SELECTED: AtomicU8 = AtomicU8::new(0);
+        match SELECTED.load(Ordering::Relaxed) {
+            0 => {
+                let k = Kernel::detect();
+                let index = Kernel::ALL.iter().position(|&a| a == k).unwrap_or(0);
+                SELECTED.store(index as u8 + 1, Ordering::Relaxed);
+                k
+            }
+            n => Kernel::ALL[usize::from(n - 1)],
+        }
+    }
+}
+
+/// Runs `op` over `io` with the best kernel for `T` on this CPU: short slices take the portable
+/// loop inline and pay for no dispatch; the rest go to the selected kernel, out of line.
 #[inline]
 pub(crate) fn apply<T: Float + 'static, O: Op>(op: O, io: Io<'_, T>) {
-    portable::apply(op, io);
+    if io.len() < SHORT {
+        return portable::apply(op, io);
+    }
+    let Raw {
+        x,
+        g,
+        out,
+        len,
+        separate_out,
+    } = io.raw();
+    let stream_min_bytes = if separate_out {
+        STREAM_MIN_BYTES
+    } else {
+        usize::MAX
+    };
+    // SAFETY: the pointers came from an `Io`, and only a separate output may stream.
+    unsafe { run_selected(op, x, g, out, len, stream_min_bytes) }
+}
+
+/// [`run`] with the selected kernel. Out of line, with its arguments in registers, so that
+/// the short-slice path of [`apply`] inlines alone and saves no registers.
+///
+/// # Safety
+/// As for [`run`], less the kernel.
+#[inline(never)]
+unsafe fn run_selected<T: Float + 'static, O: Op>(
+    op: O,
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stream_min_bytes: usize,
+) {
+    // SAFETY: `selected` returns only supported kernels; the rest is the caller's obligation.
+    unsafe { run(Kernel::selected(), op, x, g, out, len, stream_min_bytes) }
+}
+
+/// Runs `op` over `io` with `kernel`; panics if this CPU does not support it. Test entry point
+/// that reaches each kernel directly, whatever the selection and the length.
+#[cfg(test)]
+pub(crate) fn apply_with<T: Float + 'static, O: Op>(kernel: Kernel, op: O, io: Io<'_, T>) {
+    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+    if kernel == Kernel::Portable {
+        return portable::apply(op, io);
+    }
+    let Raw {
+        x,
+        g,
+        out,
+        len,
+        separate_out,
+    } = io.raw();
+    let stream_min_bytes = if separate_out {
+        STREAM_MIN_BYTES
+    } else {
+        usize::MAX
+    };
+    // SAFETY: `raw` came from an `Io`; the kernel was checked just above.
+    unsafe { run(kernel, op, x, g, out, len, stream_min_bytes) }
+}
+
+/// Runs `op` over `len` elements with `kernel`: its SIMD loop for `f32` and `f64`, the scalar
+/// loop for every other type and for [`Kernel::Portable`]. Outputs of at least
+/// `stream_min_bytes` get streaming stores.
+///
+/// # Safety
+/// `kernel.is_supported()`; `x` and `g` are valid for reading and `out` for writing `len`
+/// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap; with a
+/// finite `stream_min_bytes`, `out` is neither `x` nor `g`.
+#[inline]
+unsafe fn run<T: Float + 'static, O: Op>(
+    kernel: Kernel,
+    op: O,
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stream_min_bytes: usize,
+) {
+    let stream = len.saturating_mul(size_of::<T>()) >= stream_min_bytes;
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // SAFETY: T is f32, so the casts change nothing; the rest is the caller's obligation.
+        unsafe { run_simd::<f32, O>(kernel, op, x.cast(), g.cast(), out.cast(), len, stream) }
+    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+        // SAFETY: T is f64, so the casts change nothing; the rest is the caller's obligation.
+        unsafe { run_simd::<f64, O>(kernel, op, x.cast(), g.cast(), out.cast(), len, stream) }
+    } else {
+        // SAFETY: the caller's obligations cover the pointers.
+        unsafe { generic::scalar_loop(op, x, g, out, len) }
+    }
+}
+
+/// [`run`] for a type with SIMD lanes.
+///
+/// # Safety
+/// As for [`run`].
+#[inline(always)]
+unsafe fn run_simd<T: SimdElem, O: Op>(
+    kernel: Kernel,
+    op: O,
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stream: bool,
+) {
+    // SAFETY (every arm): the caller's obligations are the kernels' obligations.
+    match kernel {
+        // SAFETY: see above.
+        Kernel::Portable => unsafe { generic::scalar_loop(op, x, g, out, len) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: see above.
+        Kernel::Sse2 => unsafe { x86_64::sse2(op, x, g, out, len, stream) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: see above.
+        Kernel::Avx2 => unsafe { x86_64::avx2(op, x, g, out, len, stream) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: see above.
+        Kernel::Neon => unsafe { aarch64::neon(op, x, g, out, len, stream) },
+    }
+}
+
+/// `f32` and `f64`: the element types with SIMD kernels, and their vector type per ISA.
+pub(crate) trait SimdElem: Float + 'static {
+    /// SSE2 lanes.
+    #[cfg(target_arch = "x86_64")]
+    type Sse2: Vector<Elem = Self>;
+    /// AVX2 lanes.
+    #[cfg(target_arch = "x86_64")]
+    type Avx2: Vector<Elem = Self>;
+    /// NEON lanes.
+    #[cfg(target_arch = "aarch64")]
+    type Neon: Vector<Elem = Self>;
+}
+
+impl SimdElem for f32 {
+    #[cfg(target_arch = "x86_64")]
+    type Sse2 = x86_64::F32x4;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = x86_64::F32x8;
+    #[cfg(target_arch = "aarch64")]
+    type Neon = aarch64::F32x4;
+}
+
+impl SimdElem for f64 {
+    #[cfg(target_arch = "x86_64")]
+    type Sse2 = x86_64::F64x2;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = x86_64::F64x4;
+    #[cfg(target_arch = "aarch64")]
+    type Neon = aarch64::F64x2;
+}
+
+/// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the
+/// benchmarks: what the memory system allows, with the ReLU arithmetic taken out.
+pub(crate) mod reference {
+    use super::*;
+
+    /// `out = x`.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Copy;
+
+    /// `out = -x`, a read-modify-write in place.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Negate;
+
+    /// `out = x + g`, two inputs like the backward pass.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Sum;
+
+    impl Op for Copy {
+        const BINARY: bool = false;
+        #[inline(always)]
+        fn scalar<T: Float>(self, x: T, _g: T) -> T {
+            x
+        }
+        #[inline(always)]
+        unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
+            x
+        }
+    }
+
+    impl Op for Negate {
+        const BINARY: bool = false;
+        #[inline(always)]
+        fn scalar<T: Float>(self, x: T, _g: T) -> T {
+            -x
+        }
+        #[inline(always)]
+        unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
+            // SAFETY: the caller proved V's ISA.
+            unsafe { x.mul(V::splat(-V::Elem::one())) }
+        }
+    }
+
+    impl Op for Sum {
+        const BINARY: bool = true;
+        #[inline(always)]
+        fn scalar<T: Float>(self, x: T, g: T) -> T {
+            x + g
+        }
+        #[inline(always)]
+        unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V {
+            // SAFETY: the caller proved V's ISA.
+            unsafe { x.add(g) }
+        }
+    }
+
+    /// Runs a reference `op` with the selected kernel (also for short slices), with streaming
+    /// stores forced on or off; only a separate output can stream.
+    pub(crate) fn apply<T: Float + 'static, O: Op>(op: O, io: Io<'_, T>, stream: bool) {
+        let Raw {
+            x,
+            g,
+            out,
+            len,
+            separate_out,
+        } = io.raw();
+        let stream_min_bytes = if stream && separate_out {
+            0
+        } else {
+            usize::MAX
+        };
+        // SAFETY: `raw` came from an `Io`; `selected` returns only supported kernels.
+        unsafe { run(Kernel::selected(), op, x, g, out, len, stream_min_bytes) }
+    }
 }

@@ -1,7 +1,12 @@
 //! Test support: the floats under test, their edge values, and the contract written as a spec.
 #![allow(dead_code)]
 
+// Also compiled into the crate's own (no_std) unit tests, which lack the std prelude.
+extern crate std;
+
 use core::fmt::Debug;
+use std::vec;
+use std::vec::Vec;
 
 use num_traits::Float;
 

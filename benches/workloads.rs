@@ -1,0 +1,132 @@
+//! The workloads both `benches/relu.rs` and `examples/throughput.rs` measure: each rectify
+//! operation next to the naive loop users write and references that move the same bytes.
+#![allow(dead_code)]
+
+use num_traits::Float;
+
+/// Elements per slice, from tiny to out of cache: 8, 64, 1Ki, 16Ki, 256Ki, 4Mi, 64Mi.
+pub const SIZES: [usize; 7] = [8, 64, 1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20];
+
+/// A slice function under test: inputs `x` and `g`, output `out` (in-place ones work on `out`).
+pub type Kernel<T> = fn(&[T], &[T], &mut [T]);
+
+/// One operation and what it is compared with.
+pub struct Workload<T: 'static> {
+    /// The rectify function, e.g. `relu_slice`.
+    pub name: &'static str,
+    /// Elements read and written per element (2 for one input and one output, 3 for two inputs).
+    pub traffic: usize,
+    /// Whether the function writes in place (so `out` must hold the input before each call).
+    pub in_place: bool,
+    pub rectify: Kernel<T>,
+    /// The loop users write, inlined at its call site.
+    pub naive: Kernel<T>,
+    /// Loops that move the same bytes with no ReLU arithmetic; the fastest is the reference.
+    pub references: Vec<(&'static str, Kernel<T>)>,
+}
+
+/// Inputs with both signs, zeros of both signs and a NaN, so no path is skipped.
+pub fn inputs<T: Float>(n: usize, seed: usize) -> Vec<T> {
+    (0..n)
+        .map(|i| match (i + seed) % 16 {
+            0 => -T::zero(),
+            7 => T::nan(),
+            k => T::from(k as f64 - 8.0).unwrap() * T::from(0.37).unwrap(),
+        })
+        .collect()
+}
+
+fn copy_references<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
+    vec![
+        ("memcpy", |x, _, o| o.copy_from_slice(x)),
+        ("copy", |x, _, o| rectify::__bench::copy(x, o, false)),
+        ("copy_stream", |x, _, o| rectify::__bench::copy(x, o, true)),
+    ]
+}
+
+fn negate_reference<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
+    vec![("negate", |_, _, o| rectify::__bench::negate_in_place(o))]
+}
+
+/// Every workload for one element type.
+pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
+    vec![
+        Workload {
+            name: "relu_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| rectify::relu_slice(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = x.max(T::zero());
+                }
+            },
+            references: copy_references(),
+        },
+        Workload {
+            name: "relu_in_place",
+            traffic: 2,
+            in_place: true,
+            rectify: |_, _, o| rectify::relu_in_place(o),
+            naive: |_, _, o| {
+                for v in o {
+                    *v = v.max(T::zero());
+                }
+            },
+            references: negate_reference(),
+        },
+        Workload {
+            name: "relu_derivative_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| rectify::relu_derivative_slice(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = if x > T::zero() { T::one() } else { T::zero() };
+                }
+            },
+            references: copy_references(),
+        },
+        Workload {
+            name: "relu_derivative_in_place",
+            traffic: 2,
+            in_place: true,
+            rectify: |_, _, o| rectify::relu_derivative_in_place(o),
+            naive: |_, _, o| {
+                for v in o {
+                    *v = if *v > T::zero() { T::one() } else { T::zero() };
+                }
+            },
+            references: negate_reference(),
+        },
+        Workload {
+            name: "relu_backward",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| rectify::relu_backward(x, g, o),
+            naive: |x, g, o| {
+                for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
+                    *o = if x > T::zero() { g } else { T::zero() };
+                }
+            },
+            references: vec![
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
+        },
+        Workload {
+            name: "relu_backward_in_place",
+            traffic: 3,
+            in_place: true,
+            rectify: |x, _, o| rectify::relu_backward_in_place(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = if x > T::zero() { *o } else { T::zero() };
+                }
+            },
+            references: vec![("sum_in_place", |x, _, o| {
+                rectify::__bench::sum_in_place(x, o)
+            })],
+        },
+    ]
+}

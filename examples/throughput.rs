@@ -1,0 +1,137 @@
+//! Measures rectify's slice functions on this machine: GB/s, and the ratio to the fastest loop
+//! that moves the same bytes and to the naive loop, each measured in the same run.
+//!
+//! `cargo run --release --example throughput [filter] [--quick]`: `filter` keeps the workloads
+//! whose name contains it; `--quick` stops at 4Mi elements and takes fewer batches.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use num_traits::Float;
+
+#[path = "../benches/workloads.rs"]
+mod workloads;
+
+use workloads::{inputs, Kernel, Workload, SIZES};
+
+/// Median seconds per call of `f` over `batches` batches of calls lasting about `target` s.
+fn median_seconds(mut f: impl FnMut(), batches: usize, target: f64) -> f64 {
+    // Calibrate the calls per batch once.
+    let start = Instant::now();
+    f();
+    let once = start.elapsed().as_secs_f64().max(1e-9);
+    let calls = ((target / once) as usize).clamp(1, 1 << 24);
+    let mut times: Vec<f64> = (0..batches)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..calls {
+                f();
+            }
+            start.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+struct Buffers<T> {
+    x: Vec<T>,
+    g: Vec<T>,
+    out: Vec<T>,
+}
+
+fn time<T: Float>(k: Kernel<T>, b: &mut Buffers<T>, in_place: bool, batches: usize) -> f64 {
+    if in_place {
+        b.out.copy_from_slice(&b.x);
+    }
+    let target = if b.x.len() >= 1 << 22 { 0.05 } else { 0.005 };
+    median_seconds(
+        || k(black_box(&b.x), black_box(&b.g), black_box(&mut b.out)),
+        batches,
+        target,
+    )
+}
+
+fn run<T: Float + 'static>(type_name: &str, filter: &str, quick: bool) {
+    for w in workloads::workloads::<T>() {
+        if !w.name.contains(filter) {
+            continue;
+        }
+        report(type_name, &w, quick);
+    }
+}
+
+fn report<T: Float + 'static>(type_name: &str, w: &Workload<T>, quick: bool) {
+    println!("\n{} ({type_name})", w.name);
+    println!(
+        "{:>9} {:>10} {:>10} {:>11} {:>10}  reference",
+        "elements", "GB/s", "vs ref", "vs naive", "ref GB/s"
+    );
+    for n in SIZES {
+        if quick && n > 4 << 20 {
+            continue;
+        }
+        let batches = match (quick, n >= 4 << 20) {
+            (true, _) => 5,
+            (false, true) => 9,
+            (false, false) => 21,
+        };
+        let mut b = Buffers {
+            x: inputs::<T>(n, 0),
+            g: inputs::<T>(n, 5),
+            out: vec![T::zero(); n],
+        };
+        let bytes = (w.traffic * n * size_of::<T>()) as f64;
+        let naive = time(w.naive, &mut b, w.in_place, batches);
+        let ours = time(w.rectify, &mut b, w.in_place, batches);
+        let references: Vec<(&str, f64)> = w
+            .references
+            .iter()
+            .map(|&(name, k)| (name, time(k, &mut b, w.in_place, batches)))
+            .collect();
+        let (ref_name, reference) = references
+            .iter()
+            .copied()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("every workload has a reference");
+        let all: Vec<String> = references
+            .iter()
+            .map(|(name, t)| format!("{name} {:.2}", reference / t))
+            .collect();
+        println!(
+            "{:>9} {:>10.2} {:>10.2} {:>11.2} {:>10.2}  {ref_name} (of: {})",
+            size_name(n),
+            bytes / ours / 1e9,
+            reference / ours,
+            naive / ours,
+            bytes / reference / 1e9,
+            all.join(", "),
+        );
+    }
+}
+
+fn size_name(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{}Mi", n >> 20),
+        n if n >= 1 << 10 => format!("{}Ki", n >> 10),
+        n => n.to_string(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let filter = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_default();
+    println!(
+        "rectify throughput: kernel {}, {} logical CPUs",
+        rectify::selected_kernel(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("ratios > 1 mean rectify is faster; medians of repeated batches, one thread");
+    run::<f32>("f32", &filter, quick);
+    run::<f64>("f64", &filter, quick);
+}

@@ -1,0 +1,191 @@
+//! x86-64 lanes: SSE2 (the baseline, 128-bit) and AVX2 (run-time detected, 256-bit), for f32
+//! and f64, and their entries into the generic loop.
+
+use core::arch::x86_64::*;
+
+use super::{generic, Op, SimdElem, Vector};
+
+/// Whether this CPU has AVX2: detected at run time with `std`, at compile time without.
+#[inline]
+pub(super) fn has_avx2() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        cfg!(target_feature = "avx2")
+    }
+}
+
+/// Runs `op` with the SSE2 lanes of `T`.
+///
+/// # Safety
+/// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
+/// `out` itself, but the buffers do not otherwise overlap.
+#[inline(never)]
+pub(super) unsafe fn sse2<T: SimdElem, O: Op>(
+    op: O,
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stream: bool,
+) {
+    // SAFETY: SSE2 is part of the x86-64 baseline; the pointers are the caller's obligation.
+    unsafe { generic::run::<T::Sse2, O>(op, x, g, out, len, stream) }
+}
+
+/// Runs `op` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
+///
+/// # Safety
+/// The CPU supports AVX2; `x` and `g` are valid for reading and `out` for writing `len`
+/// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn avx2<T: SimdElem, O: Op>(
+    op: O,
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stream: bool,
+) {
+    // SAFETY: AVX2 and the pointers are the caller's obligations.
+    unsafe { generic::run::<T::Avx2, O>(op, x, g, out, len, stream) }
+}
+
+/// Implements [`Vector`] for one x86 register type from its intrinsics. Every generated method
+/// is a single intrinsic; the unsafe ones are those that touch memory or need AVX.
+macro_rules! x86_vector {
+    (
+        $name:ident, $reg:ty, $elem:ty, $lanes:expr;
+        $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
+        $and:ident, $andnot:ident, $or:ident, $add:ident, $mul:ident
+    ) => {
+        /// One register of lanes.
+        #[derive(Clone, Copy)]
+        pub(crate) struct $name($reg);
+
+        // SAFETY: each method is the intrinsic its name says; loads and stores touch exactly
+        // `LANES` elements; `stream` requires register alignment, which its contract asks.
+        unsafe impl Vector for $name {
+            type Elem = $elem;
+            const LANES: usize = $lanes;
+
+            #[inline(always)]
+            unsafe fn splat(x: $elem) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $set1(x) })
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $elem) -> Self {
+                // SAFETY: the caller proved the ISA and that `p` holds LANES elements.
+                Self(unsafe { $loadu(p) })
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut $elem) {
+                // SAFETY: the caller proved the ISA and that `p` has room for LANES elements.
+                unsafe { $storeu(p, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn stream(self, p: *mut $elem) {
+                // SAFETY: the caller proved the ISA, room and register alignment at `p`.
+                unsafe { $stream(p, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn fence() {
+                // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
+                unsafe { _mm_sfence() }
+            }
+            #[inline(always)]
+            unsafe fn gt(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $cmp::<_CMP_GT_OQ>(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn le(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $cmp::<_CMP_LE_OQ>(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn and(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $and(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn and_not(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $andnot(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn or(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $or(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn add(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $add(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn mul(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $mul(self.0, other.0) })
+            }
+        }
+    };
+}
+
+x86_vector!(
+    F32x4, __m128, f32, 4;
+    _mm_set1_ps, _mm_loadu_ps, _mm_storeu_ps, _mm_stream_ps, sse_cmp_ps,
+    _mm_and_ps, _mm_andnot_ps, _mm_or_ps, _mm_add_ps, _mm_mul_ps
+);
+x86_vector!(
+    F64x2, __m128d, f64, 2;
+    _mm_set1_pd, _mm_loadu_pd, _mm_storeu_pd, _mm_stream_pd, sse_cmp_pd,
+    _mm_and_pd, _mm_andnot_pd, _mm_or_pd, _mm_add_pd, _mm_mul_pd
+);
+x86_vector!(
+    F32x8, __m256, f32, 8;
+    _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
+    _mm256_and_ps, _mm256_andnot_ps, _mm256_or_ps, _mm256_add_ps, _mm256_mul_ps
+);
+x86_vector!(
+    F64x4, __m256d, f64, 4;
+    _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
+    _mm256_and_pd, _mm256_andnot_pd, _mm256_or_pd, _mm256_add_pd, _mm256_mul_pd
+);
+
+/// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
+/// predicates the kernels use (both ordered and quiet: false for NaN, no exception).
+///
+/// # Safety
+/// None beyond SSE2, which every x86-64 CPU has; `unsafe` only to match the AVX compare.
+#[inline(always)]
+unsafe fn sse_cmp_ps<const P: i32>(a: __m128, b: __m128) -> __m128 {
+    // SAFETY: SSE2 is part of the x86-64 baseline.
+    unsafe {
+        match P {
+            _CMP_GT_OQ => _mm_cmpgt_ps(a, b),
+            _CMP_LE_OQ => _mm_cmple_ps(a, b),
+            _ => unreachable!("only GT and LE are used"),
+        }
+    }
+}
+
+/// [`sse_cmp_ps`] for f64.
+///
+/// # Safety
+/// None beyond SSE2, which every x86-64 CPU has; `unsafe` only to match the AVX compare.
+#[inline(always)]
+unsafe fn sse_cmp_pd<const P: i32>(a: __m128d, b: __m128d) -> __m128d {
+    // SAFETY: SSE2 is part of the x86-64 baseline.
+    unsafe {
+        match P {
+            _CMP_GT_OQ => _mm_cmpgt_pd(a, b),
+            _CMP_LE_OQ => _mm_cmple_pd(a, b),
+            _ => unreachable!("only GT and LE are used"),
+        }
+    }
+}

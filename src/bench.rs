@@ -1,0 +1,84 @@
+//! Reference loops for the benchmarks and `examples/throughput.rs`. Not part of the API: hidden
+//! from the docs and free to change in any release.
+
+use num_traits::Float;
+
+use crate::arch::reference::{apply, Copy, Negate, Sum};
+use crate::arch::Io;
+use crate::slice::check_len;
+
+/// `dst.copy_from_slice(src)` on rectify's kernel loop, with ordinary or streaming stores.
+///
+/// # Panics
+///
+/// If the lengths differ.
+///
+/// # Examples
+///
+/// ```
+/// let mut dst = [0.0_f32; 3];
+/// rectify::__bench::copy(&[1.0, -2.0, 3.0], &mut dst, false);
+/// assert_eq!(dst, [1.0, -2.0, 3.0]);
+/// ```
+pub fn copy<T: Float + 'static>(src: &[T], dst: &mut [T], streaming: bool) {
+    check_len("__bench::copy", "src", src.len(), "dst", dst.len());
+    apply(Copy, Io::Map { src, dst }, streaming);
+}
+
+/// `*v = -*v` for each element, on rectify's kernel loop: the in-place reference.
+///
+/// # Examples
+///
+/// ```
+/// let mut v = [1.0_f32, -2.0];
+/// rectify::__bench::negate_in_place(&mut v);
+/// assert_eq!(v, [-1.0, 2.0]);
+/// ```
+pub fn negate_in_place<T: Float + 'static>(values: &mut [T]) {
+    apply(Negate, Io::InPlace(values), false);
+}
+
+/// `out[i] = a[i] + b[i]` on rectify's kernel loop: the two-input reference.
+///
+/// # Panics
+///
+/// If the lengths differ.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = [0.0_f32; 2];
+/// rectify::__bench::sum(&[1.0, 2.0], &[3.0, 4.0], &mut out, false);
+/// assert_eq!(out, [4.0, 6.0]);
+/// ```
+pub fn sum<T: Float + 'static>(a: &[T], b: &[T], out: &mut [T], streaming: bool) {
+    check_len("__bench::sum", "a", a.len(), "b", b.len());
+    check_len("__bench::sum", "a", a.len(), "out", out.len());
+    apply(
+        Sum,
+        Io::Zip {
+            fwd: a,
+            grad: b,
+            dst: out,
+        },
+        streaming,
+    );
+}
+
+/// `b[i] += a[i]` on rectify's kernel loop: the two-input in-place reference.
+///
+/// # Panics
+///
+/// If the lengths differ.
+///
+/// # Examples
+///
+/// ```
+/// let mut b = [3.0_f32, 4.0];
+/// rectify::__bench::sum_in_place(&[1.0, 2.0], &mut b);
+/// assert_eq!(b, [4.0, 6.0]);
+/// ```
+pub fn sum_in_place<T: Float + 'static>(a: &[T], b: &mut [T]) {
+    check_len("__bench::sum_in_place", "a", a.len(), "b", b.len());
+    apply(Sum, Io::ZipInPlace { fwd: a, grad: b }, false);
+}

@@ -29,7 +29,7 @@ macro_rules! neon_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $dup:ident, $ld:ident, $st:ident, $cgt:ident, $cle:ident, $add:ident, $mul:ident,
-        $to_u:ident, $from_u:ident, $and:ident, $bic:ident, $orr:ident
+        $to_u:ident, $from_u:ident, $bic:ident, $bsl:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -74,19 +74,15 @@ macro_rules! neon_vector {
                 Self(unsafe { $from_u($cle(self.0, other.0)) })
             }
             #[inline(always)]
-            unsafe fn and(self, other: Self) -> Self {
-                // SAFETY: NEON is the aarch64 baseline.
-                Self(unsafe { $from_u($and($to_u(self.0), $to_u(other.0))) })
-            }
-            #[inline(always)]
             unsafe fn and_not(self, other: Self) -> Self {
                 // SAFETY: NEON is the aarch64 baseline. BIC(a, b) is a & !b.
                 Self(unsafe { $from_u($bic($to_u(other.0), $to_u(self.0))) })
             }
             #[inline(always)]
-            unsafe fn or(self, other: Self) -> Self {
-                // SAFETY: NEON is the aarch64 baseline.
-                Self(unsafe { $from_u($orr($to_u(self.0), $to_u(other.0))) })
+            unsafe fn select(self, then: Self, other: Self) -> Self {
+                // SAFETY: NEON is the aarch64 baseline. BSL takes bits from `then` where the
+                // mask has ones.
+                Self(unsafe { $bsl($to_u(self.0), then.0, other.0) })
             }
             #[inline(always)]
             unsafe fn add(self, other: Self) -> Self {
@@ -105,10 +101,10 @@ macro_rules! neon_vector {
 neon_vector!(
     F32x4, float32x4_t, f32, 4;
     vdupq_n_f32, vld1q_f32, vst1q_f32, vcgtq_f32, vcleq_f32, vaddq_f32, vmulq_f32,
-    vreinterpretq_u32_f32, vreinterpretq_f32_u32, vandq_u32, vbicq_u32, vorrq_u32
+    vreinterpretq_u32_f32, vreinterpretq_f32_u32, vbicq_u32, vbslq_f32
 );
 neon_vector!(
     F64x2, float64x2_t, f64, 2;
     vdupq_n_f64, vld1q_f64, vst1q_f64, vcgtq_f64, vcleq_f64, vaddq_f64, vmulq_f64,
-    vreinterpretq_u64_f64, vreinterpretq_f64_u64, vandq_u64, vbicq_u64, vorrq_u64
+    vreinterpretq_u64_f64, vreinterpretq_f64_u64, vbicq_u64, vbslq_f64
 );

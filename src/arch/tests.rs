@@ -4,13 +4,14 @@
 
 extern crate std;
 
+use std::format;
 use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
 use proptest::prelude::*;
 
-use super::{apply_with, Backward, Derivative, Io, Kernel, Relu};
+use super::{apply_forced, Backward, Derivative, Io, Kernel, Relu};
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -38,33 +39,48 @@ const VARIANTS: [Variant; 6] = [
 ];
 
 impl Variant {
-    /// Runs the variant with `kernel` on inputs `x` (and `g`), leaving the result in `out`.
-    fn run<F: TestFloat>(self, kernel: Kernel, x: &[F], g: &[F], out: &mut [F]) {
+    /// Runs the variant with `kernel` on inputs `x` (and `g`), leaving the result in `out`;
+    /// `stream` forces streaming stores where the output is separate.
+    fn run<F: TestFloat>(self, kernel: Kernel, stream: bool, x: &[F], g: &[F], out: &mut [F]) {
         match self {
-            Variant::Relu => apply_with(kernel, Relu, Io::Map { src: x, dst: out }),
+            Variant::Relu => apply_forced(kernel, Relu, Io::Map { src: x, dst: out }, stream),
             Variant::ReluInPlace => {
                 out.copy_from_slice(x);
-                apply_with(kernel, Relu, Io::InPlace(out))
+                apply_forced(kernel, Relu, Io::InPlace(out), stream)
             }
-            Variant::Derivative => apply_with(kernel, Derivative, Io::Map { src: x, dst: out }),
+            Variant::Derivative => {
+                apply_forced(kernel, Derivative, Io::Map { src: x, dst: out }, stream)
+            }
             Variant::DerivativeInPlace => {
                 out.copy_from_slice(x);
-                apply_with(kernel, Derivative, Io::InPlace(out))
+                apply_forced(kernel, Derivative, Io::InPlace(out), stream)
             }
-            Variant::Backward => apply_with(
-                kernel,
-                Backward,
-                Io::Zip {
+            Variant::Backward => {
+                let io = Io::Zip {
                     fwd: x,
                     grad: g,
                     dst: out,
-                },
-            ),
+                };
+                apply_forced(kernel, Backward, io, stream)
+            }
             Variant::BackwardInPlace => {
                 out.copy_from_slice(g);
-                apply_with(kernel, Backward, Io::ZipInPlace { fwd: x, grad: out })
+                apply_forced(
+                    kernel,
+                    Backward,
+                    Io::ZipInPlace { fwd: x, grad: out },
+                    stream,
+                )
             }
         }
+    }
+
+    /// Whether the variant writes a separate output, which streaming stores can write.
+    fn separate_output(self) -> bool {
+        matches!(
+            self,
+            Variant::Relu | Variant::Derivative | Variant::Backward
+        )
     }
 
     fn spec<F: TestFloat>(self, x: F, g: F) -> F {
@@ -85,12 +101,28 @@ fn supported() -> Vec<Kernel> {
         .collect()
 }
 
-/// Runs `variant` with `kernel` and checks every element against the spec.
+/// Runs `variant` with `kernel`, with ordinary and (where the output is separate) streaming
+/// stores, and checks every element against the spec.
 fn check<F: TestFloat>(kernel: Kernel, variant: Variant, x: &[F], g: &[F]) {
-    let mut out = vec![F::one(); x.len()];
-    variant.run(kernel, x, g, &mut out);
     let want: Vec<F> = x.iter().zip(g).map(|(&x, &g)| variant.spec(x, g)).collect();
-    assert_eq!(bits_of(&out), bits_of(&want), "{kernel:?} {variant:?}");
+    for &stream in store_kinds(variant) {
+        let mut out = vec![F::one(); x.len()];
+        variant.run(kernel, stream, x, g, &mut out);
+        assert_eq!(
+            bits_of(&out),
+            bits_of(&want),
+            "{kernel:?} {variant:?} stream {stream}"
+        );
+    }
+}
+
+/// Ordinary stores, and streaming stores where the variant has a separate output.
+fn store_kinds(variant: Variant) -> &'static [bool] {
+    if variant.separate_output() {
+        &[false, true]
+    } else {
+        &[false]
+    }
 }
 
 const MAX_LEN: usize = if cfg!(miri) { 40 } else { 1024 };
@@ -102,28 +134,30 @@ fn every_length_and_start<F: TestFloat>() {
     let mut rng = Rng::new(0xca11);
     for kernel in supported() {
         for variant in VARIANTS {
-            for len in 0..=MAX_LEN {
-                for start in 0..STARTS {
-                    let x: Vec<F> = rng.floats(start + len);
-                    let g: Vec<F> = rng.floats(start + len);
-                    let (x, g) = (&x[start..], &g[start..]);
-                    let mut buf = vec![sentinel; GUARD + start + len + GUARD];
-                    let range = GUARD + start..GUARD + start + len;
-                    variant.run(kernel, x, g, &mut buf[range.clone()]);
+            for stream in store_kinds(variant).iter().copied() {
+                for len in 0..=MAX_LEN {
+                    for start in 0..STARTS {
+                        let x: Vec<F> = rng.floats(start + len);
+                        let g: Vec<F> = rng.floats(start + len);
+                        let (x, g) = (&x[start..], &g[start..]);
+                        let mut buf = vec![sentinel; GUARD + start + len + GUARD];
+                        let range = GUARD + start..GUARD + start + len;
+                        variant.run(kernel, stream, x, g, &mut buf[range.clone()]);
 
-                    let want: Vec<F> = x.iter().zip(g).map(|(&x, &g)| variant.spec(x, g)).collect();
-                    assert_eq!(
-                        bits_of(&buf[range.clone()]),
-                        bits_of(&want),
-                        "{kernel:?} {variant:?}, length {len}, start {start}"
-                    );
-                    assert!(
-                        buf[..range.start]
-                            .iter()
-                            .chain(&buf[range.end..])
-                            .all(|v| v.bits() == sentinel.bits()),
-                        "{kernel:?} {variant:?} wrote outside its output, length {len}, start {start}"
-                    );
+                        let want: Vec<F> =
+                            x.iter().zip(g).map(|(&x, &g)| variant.spec(x, g)).collect();
+                        let at = format!(
+                            "{kernel:?} {variant:?} stream {stream}, length {len}, start {start}"
+                        );
+                        assert_eq!(bits_of(&buf[range.clone()]), bits_of(&want), "{at}");
+                        assert!(
+                            buf[..range.start]
+                                .iter()
+                                .chain(&buf[range.end..])
+                                .all(|v| v.bits() == sentinel.bits()),
+                            "{at}: wrote outside its output"
+                        );
+                    }
                 }
             }
         }
@@ -297,8 +331,11 @@ fn exhaustive_f32() {
                                     }
                                 };
                             }
-                            for &kernel in kernels {
-                                variant.run(kernel, &x, &g, &mut out[..n]);
+                            for (&kernel, &stream) in kernels
+                                .iter()
+                                .flat_map(|k| store_kinds(variant).iter().map(move |s| (k, s)))
+                            {
+                                variant.run(kernel, stream, &x, &g, &mut out[..n]);
                                 let same = out[..n]
                                     .iter()
                                     .zip(&want[..n])
@@ -308,7 +345,7 @@ fn exhaustive_f32() {
                                         .find(|&i| out[i].to_bits() != want[i].to_bits())
                                         .unwrap_or(0);
                                     return Some(std::format!(
-                                        "{kernel:?} {variant:?}: x = {:#010x}, g = {:#010x} gave {:#010x}, want {:#010x}",
+                                        "{kernel:?} {variant:?} stream {stream}: x = {:#010x}, g = {:#010x} gave {:#010x}, want {:#010x}",
                                         x[i].to_bits(),
                                         g[i].to_bits(),
                                         out[i].to_bits(),
@@ -334,9 +371,12 @@ fn exhaustive_f32() {
     );
     for kernel in &kernels {
         for variant in VARIANTS {
-            std::println!(
-                "exhaustive f32: {kernel:?} {variant:?}: {patterns} patterns checked, every {stride}th of 2^32, all bit-exact"
-            );
+            for stream in store_kinds(variant) {
+                let stores = if *stream { "streaming" } else { "ordinary" };
+                std::println!(
+                    "exhaustive f32: {kernel:?} {variant:?} ({stores} stores): {patterns} patterns checked (every {stride}th of 2^32), all bit-exact"
+                );
+            }
         }
     }
 }

@@ -60,7 +60,7 @@ macro_rules! x86_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
-        $and:ident, $andnot:ident, $or:ident, $add:ident, $mul:ident
+        $andnot:ident, $select:ident, $add:ident, $mul:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -108,19 +108,14 @@ macro_rules! x86_vector {
                 Self(unsafe { $cmp::<_CMP_LE_OQ>(self.0, other.0) })
             }
             #[inline(always)]
-            unsafe fn and(self, other: Self) -> Self {
-                // SAFETY: the caller proved the ISA.
-                Self(unsafe { $and(self.0, other.0) })
-            }
-            #[inline(always)]
             unsafe fn and_not(self, other: Self) -> Self {
                 // SAFETY: the caller proved the ISA.
                 Self(unsafe { $andnot(self.0, other.0) })
             }
             #[inline(always)]
-            unsafe fn or(self, other: Self) -> Self {
+            unsafe fn select(self, then: Self, other: Self) -> Self {
                 // SAFETY: the caller proved the ISA.
-                Self(unsafe { $or(self.0, other.0) })
+                Self(unsafe { $select(self.0, then.0, other.0) })
             }
             #[inline(always)]
             unsafe fn add(self, other: Self) -> Self {
@@ -139,22 +134,22 @@ macro_rules! x86_vector {
 x86_vector!(
     F32x4, __m128, f32, 4;
     _mm_set1_ps, _mm_loadu_ps, _mm_storeu_ps, _mm_stream_ps, sse_cmp_ps,
-    _mm_and_ps, _mm_andnot_ps, _mm_or_ps, _mm_add_ps, _mm_mul_ps
+    _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps
 );
 x86_vector!(
     F64x2, __m128d, f64, 2;
     _mm_set1_pd, _mm_loadu_pd, _mm_storeu_pd, _mm_stream_pd, sse_cmp_pd,
-    _mm_and_pd, _mm_andnot_pd, _mm_or_pd, _mm_add_pd, _mm_mul_pd
+    _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd
 );
 x86_vector!(
     F32x8, __m256, f32, 8;
     _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
-    _mm256_and_ps, _mm256_andnot_ps, _mm256_or_ps, _mm256_add_ps, _mm256_mul_ps
+    _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps
 );
 x86_vector!(
     F64x4, __m256d, f64, 4;
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
-    _mm256_and_pd, _mm256_andnot_pd, _mm256_or_pd, _mm256_add_pd, _mm256_mul_pd
+    _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -188,4 +183,48 @@ unsafe fn sse_cmp_pd<const P: i32>(a: __m128d, b: __m128d) -> __m128d {
             _ => unreachable!("only GT and LE are used"),
         }
     }
+}
+
+// The mask selects, `if mask { then } else { other }` per lane. SSE2 has no blend, so it
+// combines the halves with and/andnot/or; AVX's `vblendv` reads only the sign bit of each mask
+// lane, which is enough for masks that are all ones or all zeros.
+
+/// Lanewise `if mask { then } else { other }` with SSE2.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_select_ps(mask: __m128, then: __m128, other: __m128) -> __m128 {
+    // SAFETY: the caller proved SSE2.
+    unsafe { _mm_or_ps(_mm_and_ps(mask, then), _mm_andnot_ps(mask, other)) }
+}
+
+/// Lanewise `if mask { then } else { other }` with SSE2.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_select_pd(mask: __m128d, then: __m128d, other: __m128d) -> __m128d {
+    // SAFETY: the caller proved SSE2.
+    unsafe { _mm_or_pd(_mm_and_pd(mask, then), _mm_andnot_pd(mask, other)) }
+}
+
+/// Lanewise `if mask { then } else { other }` with AVX.
+///
+/// # Safety
+/// The CPU supports AVX.
+#[inline(always)]
+unsafe fn avx_select_ps(mask: __m256, then: __m256, other: __m256) -> __m256 {
+    // SAFETY: the caller proved AVX.
+    unsafe { _mm256_blendv_ps(other, then, mask) }
+}
+
+/// Lanewise `if mask { then } else { other }` with AVX.
+///
+/// # Safety
+/// The CPU supports AVX.
+#[inline(always)]
+unsafe fn avx_select_pd(mask: __m256d, then: __m256d, other: __m256d) -> __m256d {
+    // SAFETY: the caller proved AVX.
+    unsafe { _mm256_blendv_pd(other, then, mask) }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use num_traits::Float;
 
-#[path = "../benches/workloads.rs"]
+#[path = "../benches/workloads/mod.rs"]
 mod workloads;
 
 use workloads::{inputs, Kernel, Workload, SIZES};

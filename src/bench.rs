@@ -3,9 +3,15 @@
 
 use num_traits::Float;
 
-use crate::arch::reference::{apply, Copy, Negate, Sum};
-use crate::arch::Io;
+use crate::arch::reference::{Copy, Negate, Sum};
+use crate::arch::{apply_forced, Accumulate, Io, Kernel, Op};
 use crate::slice::check_len;
+
+/// Runs a reference `op` with the selected kernel (also for short slices), with streaming
+/// stores forced on or off.
+fn apply<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, stream: bool) {
+    apply_forced(Kernel::selected(), op, io, stream);
+}
 
 /// `dst.copy_from_slice(src)` on rectify's kernel loop, with ordinary or streaming stores.
 ///
@@ -81,4 +87,32 @@ pub fn sum<T: Float + 'static>(a: &[T], b: &[T], out: &mut [T], streaming: bool)
 pub fn sum_in_place<T: Float + 'static>(a: &[T], b: &mut [T]) {
     check_len("__bench::sum_in_place", "a", a.len(), "b", b.len());
     apply(Sum, Io::ZipInPlace { fwd: a, grad: b }, false);
+}
+
+/// `acc[i] += a[i] + b[i]` on rectify's kernel loop: the reference for the accumulating
+/// backward passes (three reads, one write).
+///
+/// # Panics
+///
+/// If the lengths differ.
+///
+/// # Examples
+///
+/// ```
+/// let mut acc = [1.0_f32, 1.0];
+/// rectify::__bench::sum_accumulate(&[1.0, 2.0], &[3.0, 4.0], &mut acc);
+/// assert_eq!(acc, [5.0, 7.0]);
+/// ```
+pub fn sum_accumulate<T: Float + 'static>(a: &[T], b: &[T], acc: &mut [T]) {
+    check_len("__bench::sum_accumulate", "a", a.len(), "b", b.len());
+    check_len("__bench::sum_accumulate", "a", a.len(), "acc", acc.len());
+    apply(
+        Accumulate(Sum),
+        Io::Accumulate {
+            fwd: a,
+            grad: b,
+            acc,
+        },
+        false,
+    );
 }

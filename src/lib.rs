@@ -47,9 +47,36 @@
 //! The slice functions panic, before writing anything, when their slices differ in length; the
 //! message names the function and both lengths. Empty slices are fine and do nothing.
 //!
+//! # Kernels
+//!
+//! The slice functions run one loop, compiled for each instruction set, and pick the best one
+//! for the CPU at run time with a plain `cargo build` (no `RUSTFLAGS`, no `target-cpu`). Every
+//! kernel returns the same bits as the scalar functions; only the speed differs.
+//!
+//! | CPU | `f32` and `f64` slices | other `Float` types |
+//! |---|---|---|
+//! | x86-64 with AVX2 | `avx2`: 256-bit, detected at run time | portable loop |
+//! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | portable loop |
+//! | aarch64 | `neon`: 128-bit, the aarch64 baseline | portable loop |
+//! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop |
+//!
+//! - Slices shorter than 64 elements take the portable loop inlined at the call site, so tiny
+//!   slices pay nothing for dispatch.
+//! - Operations with a separate output that touch at least 40 MiB (inputs and output) write it
+//!   with streaming (non-temporal) stores, which skip reading each output line first; a store
+//!   fence ends them, so the data is visible to other threads when the call returns. In-place
+//!   operations and smaller buffers use ordinary stores and stay in cache.
+//! - With `std`, the CPU is queried once and the choice cached; without `std` the kernel is
+//!   chosen at compile time (AVX2 where the build enables it, else SSE2 on x86-64).
+//! - The environment variable `RECTIFY_KERNEL` (`avx2`, `sse2`, `neon` or `portable`), read
+//!   once with `std`, forces another kernel this CPU supports, for testing and for comparing
+//!   speed; names of unsupported kernels are ignored. [`selected_kernel`] tells which kernel
+//!   runs. `cargo run --release --example throughput` measures them on your machine.
+//!
 //! # Features
 //!
-//! - `std` (default): uses the standard library for [`num_traits::Float`].
+//! - `std` (default): run-time CPU detection, and the standard library for
+//!   [`num_traits::Float`].
 //! - `libm`: provides [`num_traits::Float`] without the standard library, through num-traits'
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
 #![no_std]
@@ -68,10 +95,21 @@ compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float
 #[path = "bench.rs"]
 pub mod __bench;
 mod arch;
+mod family;
 mod scalar;
 mod slice;
 
-pub use scalar::{relu, relu_derivative};
+pub use family::{
+    clipped_relu_backward, clipped_relu_backward_accumulate, clipped_relu_backward_in_place,
+    clipped_relu_derivative_in_place, clipped_relu_derivative_slice, clipped_relu_in_place,
+    clipped_relu_slice, leaky_relu_backward, leaky_relu_backward_accumulate,
+    leaky_relu_backward_in_place, leaky_relu_derivative_in_place, leaky_relu_derivative_slice,
+    leaky_relu_in_place, leaky_relu_slice, relu6_in_place, relu6_slice, relu_backward_accumulate,
+};
+pub use scalar::{
+    clipped_relu, clipped_relu_derivative, leaky_relu, leaky_relu_derivative, relu, relu6,
+    relu_derivative,
+};
 pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,
     relu_in_place, relu_slice,

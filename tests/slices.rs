@@ -8,9 +8,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use common::{bits_of, spec_backward, spec_derivative, spec_relu, Rng, TestFloat};
 
 /// Lengths 0..=MAX_LEN are all tested; Miri gets a shorter range.
-const MAX_LEN: usize = if cfg!(miri) { 40 } else { 1024 };
+const MAX_LEN: usize = if cfg!(miri) { 20 } else { 1024 };
 /// Starts 0..STARTS elements past an aligned allocation.
-const STARTS: usize = if cfg!(miri) { 3 } else { 8 };
+const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
 /// Guard cells on each side of the output.
 const GUARD: usize = 8;
 

@@ -11,7 +11,7 @@ use super::{generic, Op, SimdElem, Vector};
 /// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
 /// `out` itself, but the buffers do not otherwise overlap.
 #[inline(never)]
-pub(super) unsafe fn neon<T: SimdElem, O: Op>(
+pub(super) unsafe fn neon<T: SimdElem, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,

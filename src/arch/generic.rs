@@ -16,22 +16,23 @@ const UNROLL: usize = 4;
 /// # Safety
 /// `x`, `g` are valid for reading and `out` for writing one element.
 #[inline(always)]
-unsafe fn one<T: Float, O: Op>(op: O, x: *const T, g: *const T, out: *mut T) {
+unsafe fn one<T: Float, O: Op<T>>(op: O, x: *const T, g: *const T, out: *mut T) {
     // SAFETY: guaranteed by the caller.
     unsafe {
         let xv = ptr::read(x);
         let gv = if O::BINARY { ptr::read(g) } else { xv };
-        ptr::write(out, op.scalar(xv, gv));
+        let old = if O::READS_OUT { ptr::read(out) } else { xv };
+        ptr::write(out, op.scalar(xv, gv, old));
     }
 }
 
 /// Applies `op` to `len` elements with the scalar reference, one at a time.
 ///
 /// # Safety
-/// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
+/// `x` and `g` are valid for reading and `out` for reading and writing `len` elements; `x` or `g` may be
 /// `out` itself, but the buffers do not otherwise overlap.
 #[inline(always)]
-pub(super) unsafe fn scalar_loop<T: Float, O: Op>(
+pub(super) unsafe fn scalar_loop<T: Float, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,
@@ -52,7 +53,7 @@ pub(super) unsafe fn scalar_loop<T: Float, O: Op>(
 /// The CPU supports `V`'s ISA; `x` and `g` are valid for reading and `out` for writing `len`
 /// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap.
 #[inline(always)]
-pub(super) unsafe fn run<V: Vector, O: Op>(
+pub(super) unsafe fn run<V: Vector, O: Op<V::Elem>>(
     op: O,
     x: *const V::Elem,
     g: *const V::Elem,
@@ -76,7 +77,7 @@ pub(super) unsafe fn run<V: Vector, O: Op>(
 /// # Safety
 /// As for [`run`].
 #[inline(always)]
-unsafe fn run_stores<V: Vector, O: Op, const STREAM: bool>(
+unsafe fn run_stores<V: Vector, O: Op<V::Elem>, const STREAM: bool>(
     op: O,
     x: *const V::Elem,
     g: *const V::Elem,
@@ -120,7 +121,7 @@ unsafe fn run_stores<V: Vector, O: Op, const STREAM: bool>(
 /// The CPU supports `V`'s ISA; the pointers are valid for `LANES` elements; with `STREAM`,
 /// `out` is aligned to `size_of::<V>()` and the caller fences before returning.
 #[inline(always)]
-unsafe fn vector<V: Vector, O: Op, const STREAM: bool>(
+unsafe fn vector<V: Vector, O: Op<V::Elem>, const STREAM: bool>(
     op: O,
     x: *const V::Elem,
     g: *const V::Elem,
@@ -130,7 +131,8 @@ unsafe fn vector<V: Vector, O: Op, const STREAM: bool>(
     unsafe {
         let xv = V::load(x);
         let gv = if O::BINARY { V::load(g) } else { xv };
-        let result = op.lanes(xv, gv);
+        let old = if O::READS_OUT { V::load(out) } else { xv };
+        let result = op.lanes(xv, gv, old);
         if STREAM {
             result.stream(out);
         } else {

@@ -5,14 +5,25 @@
 //! [`Op`]); each ISA module implements [`Vector`] and has one thin `#[target_feature]` entry;
 //! this module picks the kernel once and caches it.
 
+// Targets without SIMD kernels use only the portable loop; the lane machinery stays compiled
+// (and type-checked) there but unused.
+#![cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code, unused_variables)
+)]
+
 use core::any::TypeId;
 use core::mem::size_of;
 
-use num_traits::{Float, One, Zero};
+use num_traits::Float;
 
-use crate::scalar;
+pub(crate) use ops::{
+    reference, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative,
+    Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
+};
 
 mod generic;
+mod ops;
 mod portable;
 #[cfg(test)]
 mod tests;
@@ -110,92 +121,6 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn mul(self, other: Self) -> Self;
 }
 
-/// An elementwise operation, as a parameter of the one kernel loop.
-///
-/// `x` is the element of the first input (the activation input, or the forward values of a
-/// backward pass) and `g` the element of the second input (the output gradient). Unary
-/// operations (`BINARY == false`) are called with `g == x` and ignore it.
-pub(crate) trait Op: Copy {
-    /// Whether the operation reads a second input.
-    const BINARY: bool;
-    /// The scalar reference for one element.
-    fn scalar<T: Float>(self, x: T, g: T) -> T;
-    /// The same on every lane, bit for bit.
-    ///
-    /// # Safety
-    /// The CPU supports `V`'s ISA.
-    unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V;
-}
-
-/// `relu(x)`.
-#[derive(Clone, Copy)]
-pub(crate) struct Relu;
-
-/// `relu_derivative(x)`.
-#[derive(Clone, Copy)]
-pub(crate) struct Derivative;
-
-/// The backward select: `g` where the forward value `x > 0`.
-#[derive(Clone, Copy)]
-pub(crate) struct Backward;
-
-impl Op for Relu {
-    const BINARY: bool = false;
-    #[inline(always)]
-    fn scalar<T: Float>(self, x: T, _g: T) -> T {
-        scalar::relu(x)
-    }
-    #[inline(always)]
-    unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
-        // SAFETY: the caller proved V's ISA.
-        unsafe {
-            // Clear the lanes where x <= 0; NaN compares false and stays.
-            x.le(V::splat(V::Elem::zero())).and_not(x)
-        }
-    }
-}
-
-/// Selects `then` where `x > 0`, `+0.0` where `x <= 0` and `x` itself where `x` is NaN: the
-/// shape of the derivative and of the backward pass. `relu(x)` is already `+0.0` and NaN in
-/// the right lanes, so one select on `x > 0` finishes it.
-///
-/// # Safety
-/// The CPU supports `V`'s ISA.
-#[inline(always)]
-unsafe fn positive_select<V: Vector>(x: V, then: V) -> V {
-    // SAFETY: the caller proved V's ISA.
-    unsafe {
-        x.gt(V::splat(V::Elem::zero()))
-            .select(then, Relu.lanes(x, x))
-    }
-}
-
-impl Op for Derivative {
-    const BINARY: bool = false;
-    #[inline(always)]
-    fn scalar<T: Float>(self, x: T, _g: T) -> T {
-        scalar::relu_derivative(x)
-    }
-    #[inline(always)]
-    unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
-        // SAFETY: the caller proved V's ISA.
-        unsafe { positive_select(x, V::splat(V::Elem::one())) }
-    }
-}
-
-impl Op for Backward {
-    const BINARY: bool = true;
-    #[inline(always)]
-    fn scalar<T: Float>(self, x: T, g: T) -> T {
-        scalar::relu_backward_one(x, g)
-    }
-    #[inline(always)]
-    unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V {
-        // SAFETY: the caller proved V's ISA.
-        unsafe { positive_select(x, g) }
-    }
-}
-
 /// The buffers of one slice operation. Lengths are checked equal before one is built.
 pub(crate) enum Io<'a, T> {
     /// `dst[i] = op(src[i])`.
@@ -210,6 +135,12 @@ pub(crate) enum Io<'a, T> {
     },
     /// `grad[i] = op(fwd[i], grad[i])`.
     ZipInPlace { fwd: &'a [T], grad: &'a mut [T] },
+    /// `acc[i] = op(fwd[i], grad[i], acc[i])`, for operations that read the output.
+    Accumulate {
+        fwd: &'a [T],
+        grad: &'a [T],
+        acc: &'a mut [T],
+    },
 }
 
 /// The raw view of an [`Io`] that the SIMD kernels take: `len` elements at `x`, `g` and `out`.
@@ -229,6 +160,7 @@ impl<T> Io<'_, T> {
             Io::Map { dst, .. } | Io::Zip { dst, .. } => dst.len(),
             Io::InPlace(values) => values.len(),
             Io::ZipInPlace { grad, .. } => grad.len(),
+            Io::Accumulate { acc, .. } => acc.len(),
         }
     }
 
@@ -269,6 +201,14 @@ impl<T> Io<'_, T> {
                     separate_out: false,
                 }
             }
+            Io::Accumulate { fwd, grad, acc } => Raw {
+                x: fwd.as_ptr(),
+                g: grad.as_ptr(),
+                out: acc.as_mut_ptr(),
+                len: acc.len(),
+                // The output is read back, so it is not written around the cache.
+                separate_out: false,
+            },
         }
     }
 }
@@ -367,7 +307,7 @@ impl Kernel {
 /// loop inline and pay for no dispatch; the rest go to the selected kernel, out of line.
 /// Always inlined: passed by value, `io` would travel through memory.
 #[inline(always)]
-pub(crate) fn apply<T: Float + 'static, O: Op>(op: O, io: Io<'_, T>) {
+pub(crate) fn apply<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>) {
     if io.len() < SHORT {
         return portable::apply(op, io);
     }
@@ -393,7 +333,7 @@ pub(crate) fn apply<T: Float + 'static, O: Op>(op: O, io: Io<'_, T>) {
 /// # Safety
 /// As for [`run`], less the kernel.
 #[inline(never)]
-unsafe fn run_selected<T: Float + 'static, O: Op>(
+unsafe fn run_selected<T: Float + 'static, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,
@@ -408,7 +348,7 @@ unsafe fn run_selected<T: Float + 'static, O: Op>(
 /// Runs `op` over `io` with `kernel` whatever the length, with streaming stores on or off (only
 /// a separate output can stream); panics if this CPU does not support `kernel`. For the tests,
 /// which reach every kernel and both store kinds directly, and for the benchmarks' references.
-pub(crate) fn apply_forced<T: Float + 'static, O: Op>(
+pub(crate) fn apply_forced<T: Float + 'static, O: Op<T>>(
     kernel: Kernel,
     op: O,
     io: Io<'_, T>,
@@ -440,7 +380,7 @@ pub(crate) fn apply_forced<T: Float + 'static, O: Op>(
 /// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap; with a
 /// finite `stream_min_bytes`, `out` is neither `x` nor `g`.
 #[inline]
-unsafe fn run<T: Float + 'static, O: Op>(
+unsafe fn run<T: Float + 'static, O: Op<T>>(
     kernel: Kernel,
     op: O,
     x: *const T,
@@ -449,14 +389,34 @@ unsafe fn run<T: Float + 'static, O: Op>(
     len: usize,
     stream_min_bytes: usize,
 ) {
-    let buffers = if O::BINARY { 3 } else { 2 };
+    let buffers = 2 + usize::from(O::BINARY);
     let stream = len.saturating_mul(buffers * size_of::<T>()) >= stream_min_bytes;
     if TypeId::of::<T>() == TypeId::of::<f32>() {
         // SAFETY: T is f32, so the casts change nothing; the rest is the caller's obligation.
-        unsafe { run_simd::<f32, O>(kernel, op, x.cast(), g.cast(), out.cast(), len, stream) }
+        unsafe {
+            run_simd(
+                kernel,
+                op.cast::<f32>(),
+                x.cast(),
+                g.cast(),
+                out.cast(),
+                len,
+                stream,
+            )
+        }
     } else if TypeId::of::<T>() == TypeId::of::<f64>() {
         // SAFETY: T is f64, so the casts change nothing; the rest is the caller's obligation.
-        unsafe { run_simd::<f64, O>(kernel, op, x.cast(), g.cast(), out.cast(), len, stream) }
+        unsafe {
+            run_simd(
+                kernel,
+                op.cast::<f64>(),
+                x.cast(),
+                g.cast(),
+                out.cast(),
+                len,
+                stream,
+            )
+        }
     } else {
         // SAFETY: the caller's obligations cover the pointers.
         unsafe { generic::scalar_loop(op, x, g, out, len) }
@@ -468,7 +428,7 @@ unsafe fn run<T: Float + 'static, O: Op>(
 /// # Safety
 /// As for [`run`].
 #[inline(always)]
-unsafe fn run_simd<T: SimdElem, O: Op>(
+unsafe fn run_simd<T: SimdElem, O: Op<T>>(
     kernel: Kernel,
     op: O,
     x: *const T,
@@ -522,66 +482,4 @@ impl SimdElem for f64 {
     type Avx2 = x86_64::F64x4;
     #[cfg(target_arch = "aarch64")]
     type Neon = aarch64::F64x2;
-}
-
-/// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the
-/// benchmarks: what the memory system allows, with the ReLU arithmetic taken out.
-pub(crate) mod reference {
-    use super::*;
-
-    /// `out = x`.
-    #[derive(Clone, Copy)]
-    pub(crate) struct Copy;
-
-    /// `out = -x`, a read-modify-write in place.
-    #[derive(Clone, Copy)]
-    pub(crate) struct Negate;
-
-    /// `out = x + g`, two inputs like the backward pass.
-    #[derive(Clone, Copy)]
-    pub(crate) struct Sum;
-
-    impl Op for Copy {
-        const BINARY: bool = false;
-        #[inline(always)]
-        fn scalar<T: Float>(self, x: T, _g: T) -> T {
-            x
-        }
-        #[inline(always)]
-        unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
-            x
-        }
-    }
-
-    impl Op for Negate {
-        const BINARY: bool = false;
-        #[inline(always)]
-        fn scalar<T: Float>(self, x: T, _g: T) -> T {
-            -x
-        }
-        #[inline(always)]
-        unsafe fn lanes<V: Vector>(self, x: V, _g: V) -> V {
-            // SAFETY: the caller proved V's ISA.
-            unsafe { x.mul(V::splat(-V::Elem::one())) }
-        }
-    }
-
-    impl Op for Sum {
-        const BINARY: bool = true;
-        #[inline(always)]
-        fn scalar<T: Float>(self, x: T, g: T) -> T {
-            x + g
-        }
-        #[inline(always)]
-        unsafe fn lanes<V: Vector>(self, x: V, g: V) -> V {
-            // SAFETY: the caller proved V's ISA.
-            unsafe { x.add(g) }
-        }
-    }
-
-    /// Runs a reference `op` with the selected kernel (also for short slices), with streaming
-    /// stores forced on or off.
-    pub(crate) fn apply<T: Float + 'static, O: Op>(op: O, io: Io<'_, T>, stream: bool) {
-        apply_forced(Kernel::selected(), op, io, stream);
-    }
 }

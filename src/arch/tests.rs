@@ -1,6 +1,6 @@
-//! Every kernel this CPU supports, called directly (whatever dispatch would pick and however
-//! short the slice): all lengths and misaligned starts, f64 properties, and the exhaustive
-//! f32 sweep.
+//! Every operation of the family through every kernel this CPU supports, called directly
+//! (whatever dispatch would pick and however short the slice), against the scalar reference:
+//! all lengths and misaligned starts, f64 properties, and the exhaustive f32 sweep.
 
 extern crate std;
 
@@ -11,84 +11,138 @@ use std::vec::Vec;
 
 use proptest::prelude::*;
 
-use super::{apply_forced, Backward, Derivative, Io, Kernel, Relu};
+use super::{
+    apply_forced, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative,
+    Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
+};
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use common::{bits_of, spec_backward, spec_derivative, spec_relu, Rng, TestFloat};
+use common::{assert_same_bits, Rng, TestFloat};
 
-/// The six slice shapes, at the level of the kernels.
-#[derive(Clone, Copy, Debug)]
-enum Variant {
-    Relu,
-    ReluInPlace,
-    Derivative,
-    DerivativeInPlace,
-    Backward,
-    BackwardInPlace,
+/// How an operation is laid over its buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// `out = op(x)`.
+    Map,
+    /// `x = op(x)`.
+    InPlace,
+    /// `out = op(x, g)`.
+    Zip,
+    /// `g = op(x, g)`.
+    ZipInPlace,
+    /// `out += op(x, g)`.
+    Accumulate,
 }
 
-const VARIANTS: [Variant; 6] = [
-    Variant::Relu,
-    Variant::ReluInPlace,
-    Variant::Derivative,
-    Variant::DerivativeInPlace,
-    Variant::Backward,
-    Variant::BackwardInPlace,
-];
+const UNARY: &[Shape] = &[Shape::Map, Shape::InPlace];
+const BINARY: &[Shape] = &[Shape::Zip, Shape::ZipInPlace, Shape::Accumulate];
 
-impl Variant {
-    /// Runs the variant with `kernel` on inputs `x` (and `g`), leaving the result in `out`;
-    /// `stream` forces streaming stores where the output is separate.
-    fn run<F: TestFloat>(self, kernel: Kernel, stream: bool, x: &[F], g: &[F], out: &mut [F]) {
+impl Shape {
+    /// Whether the output is a separate buffer, which streaming stores can write.
+    fn can_stream(self) -> bool {
+        matches!(self, Shape::Map | Shape::Zip)
+    }
+
+    /// Ordinary stores, and streaming stores where the output is separate.
+    fn store_kinds(self) -> &'static [bool] {
+        if self.can_stream() {
+            &[false, true]
+        } else {
+            &[false]
+        }
+    }
+
+    /// Runs `op` with `kernel` over `x` and `g`; `out` holds the output's previous values
+    /// (read by `Accumulate`) and receives the result.
+    fn run<F: TestFloat, O: Op<F>>(
+        self,
+        kernel: Kernel,
+        stream: bool,
+        op: O,
+        x: &[F],
+        g: &[F],
+        out: &mut [F],
+    ) {
         match self {
-            Variant::Relu => apply_forced(kernel, Relu, Io::Map { src: x, dst: out }, stream),
-            Variant::ReluInPlace => {
+            Shape::Map => apply_forced(kernel, op, Io::Map { src: x, dst: out }, stream),
+            Shape::InPlace => {
                 out.copy_from_slice(x);
-                apply_forced(kernel, Relu, Io::InPlace(out), stream)
+                apply_forced(kernel, op, Io::InPlace(out), stream)
             }
-            Variant::Derivative => {
-                apply_forced(kernel, Derivative, Io::Map { src: x, dst: out }, stream)
-            }
-            Variant::DerivativeInPlace => {
-                out.copy_from_slice(x);
-                apply_forced(kernel, Derivative, Io::InPlace(out), stream)
-            }
-            Variant::Backward => {
+            Shape::Zip => {
                 let io = Io::Zip {
                     fwd: x,
                     grad: g,
                     dst: out,
                 };
-                apply_forced(kernel, Backward, io, stream)
+                apply_forced(kernel, op, io, stream)
             }
-            Variant::BackwardInPlace => {
+            Shape::ZipInPlace => {
                 out.copy_from_slice(g);
-                apply_forced(
-                    kernel,
-                    Backward,
-                    Io::ZipInPlace { fwd: x, grad: out },
-                    stream,
-                )
+                apply_forced(kernel, op, Io::ZipInPlace { fwd: x, grad: out }, stream)
+            }
+            Shape::Accumulate => {
+                let io = Io::Accumulate {
+                    fwd: x,
+                    grad: g,
+                    acc: out,
+                };
+                apply_forced(kernel, Accumulate(op), io, stream)
             }
         }
     }
 
-    /// Whether the variant writes a separate output, which streaming stores can write.
-    fn separate_output(self) -> bool {
-        matches!(
-            self,
-            Variant::Relu | Variant::Derivative | Variant::Backward
-        )
-    }
-
-    fn spec<F: TestFloat>(self, x: F, g: F) -> F {
+    /// What the scalar reference gives for one element.
+    fn expect<F: TestFloat, O: Op<F>>(self, op: O, x: F, g: F, old: F) -> F {
         match self {
-            Variant::Relu | Variant::ReluInPlace => spec_relu(x),
-            Variant::Derivative | Variant::DerivativeInPlace => spec_derivative(x),
-            Variant::Backward | Variant::BackwardInPlace => spec_backward(x, g),
+            Shape::Map | Shape::InPlace => op.scalar(x, x, x),
+            Shape::Zip | Shape::ZipInPlace => op.scalar(x, g, x),
+            Shape::Accumulate => Accumulate(op).scalar(x, g, old),
         }
+    }
+}
+
+/// Receives every operation under test.
+trait Visit<F: TestFloat> {
+    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]);
+}
+
+/// Slopes of the leaky members tested through the kernels (a zero slope runs ReLU's kernels,
+/// tested as such, and is checked through the public functions).
+const SLOPES: [f64; 3] = [0.01, 1.0, -0.5];
+/// Ceilings of the clipped members (an infinite ceiling runs ReLU's kernels).
+const CEILINGS: [f64; 3] = [6.0, 1.0, 1e-3];
+
+/// Visits every operation of the family, with the parameters above.
+fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
+    v.visit("relu", Relu, UNARY);
+    v.visit("relu derivative", Derivative, UNARY);
+    v.visit("relu backward", Backward, BINARY);
+    for slope in SLOPES.map(|s| F::from(s).unwrap()) {
+        v.visit(&format!("leaky {slope:?}"), Leaky { slope }, UNARY);
+        v.visit(
+            &format!("leaky derivative {slope:?}"),
+            LeakyDerivative { slope },
+            UNARY,
+        );
+        v.visit(
+            &format!("leaky backward {slope:?}"),
+            LeakyBackward { slope },
+            BINARY,
+        );
+    }
+    for ceiling in CEILINGS.map(|c| F::from(c).unwrap()) {
+        v.visit(&format!("clipped {ceiling:?}"), Clipped { ceiling }, UNARY);
+        let derivative = ClippedDerivative { ceiling };
+        v.visit(
+            &format!("clipped derivative {ceiling:?}"),
+            derivative,
+            UNARY,
+        );
+        let backward = ClippedBackward { ceiling };
+        v.visit(&format!("clipped backward {ceiling:?}"), backward, BINARY);
     }
 }
 
@@ -101,62 +155,85 @@ fn supported() -> Vec<Kernel> {
         .collect()
 }
 
-/// Runs `variant` with `kernel`, with ordinary and (where the output is separate) streaming
-/// stores, and checks every element against the spec.
-fn check<F: TestFloat>(kernel: Kernel, variant: Variant, x: &[F], g: &[F]) {
-    let want: Vec<F> = x.iter().zip(g).map(|(&x, &g)| variant.spec(x, g)).collect();
-    for &stream in store_kinds(variant) {
-        let mut out = vec![F::one(); x.len()];
-        variant.run(kernel, stream, x, g, &mut out);
-        assert_eq!(
-            bits_of(&out),
-            bits_of(&want),
-            "{kernel:?} {variant:?} stream {stream}"
-        );
+/// Checks every operation, shape, kernel and store kind on one set of inputs.
+struct CheckAll<'a, F> {
+    x: &'a [F],
+    g: &'a [F],
+    old: &'a [F],
+}
+
+impl<F: TestFloat> Visit<F> for CheckAll<'_, F> {
+    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
+        for kernel in supported() {
+            for &shape in shapes {
+                let want: Vec<F> = (0..self.x.len())
+                    .map(|i| shape.expect(op, self.x[i], self.g[i], self.old[i]))
+                    .collect();
+                for &stream in shape.store_kinds() {
+                    let mut out = self.old.to_vec();
+                    shape.run(kernel, stream, op, self.x, self.g, &mut out);
+                    let at = format!("{name}, {kernel:?} {shape:?} stream {stream}");
+                    assert_same_bits(&out, &want, &at);
+                }
+            }
+        }
     }
 }
 
-/// Ordinary stores, and streaming stores where the variant has a separate output.
-fn store_kinds(variant: Variant) -> &'static [bool] {
-    if variant.separate_output() {
-        &[false, true]
-    } else {
-        &[false]
+/// Every operation, kernel and shape at every length and misaligned start, with guard cells
+/// around the output that must stay untouched. Inputs are windows of fixed random pools.
+struct EveryLength<F> {
+    x: Vec<F>,
+    g: Vec<F>,
+    old: Vec<F>,
+}
+
+impl<F: TestFloat> EveryLength<F> {
+    fn new(seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let n = MAX_LEN + STARTS;
+        EveryLength {
+            x: rng.floats(n),
+            g: rng.floats(n),
+            old: rng.floats(n),
+        }
     }
 }
 
-const MAX_LEN: usize = if cfg!(miri) { 40 } else { 1024 };
+const MAX_LEN: usize = if cfg!(miri) { 24 } else { 1024 };
 const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
 const GUARD: usize = 8;
 
-fn every_length_and_start<F: TestFloat>() {
-    let sentinel = F::from_raw(0x7ff4_dead_7fb0_dead);
-    let mut rng = Rng::new(0xca11);
-    for kernel in supported() {
-        for variant in VARIANTS {
-            for stream in store_kinds(variant).iter().copied() {
-                for len in 0..=MAX_LEN {
-                    for start in 0..STARTS {
-                        let x: Vec<F> = rng.floats(start + len);
-                        let g: Vec<F> = rng.floats(start + len);
-                        let (x, g) = (&x[start..], &g[start..]);
-                        let mut buf = vec![sentinel; GUARD + start + len + GUARD];
-                        let range = GUARD + start..GUARD + start + len;
-                        variant.run(kernel, stream, x, g, &mut buf[range.clone()]);
+impl<F: TestFloat> Visit<F> for EveryLength<F> {
+    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
+        let sentinel = F::from_raw(0x7ff4_dead_7fb0_dead);
+        for kernel in supported() {
+            for &shape in shapes {
+                for &stream in shape.store_kinds() {
+                    for len in 0..=MAX_LEN {
+                        for start in 0..STARTS {
+                            // Different windows for each input, so x, g and old differ.
+                            let x = &self.x[start..start + len];
+                            let g = &self.g[STARTS - 1 - start..][..len];
+                            let old = &self.old[len % STARTS..][..len];
+                            let mut buf = vec![sentinel; GUARD + start + len + GUARD];
+                            let range = GUARD + start..GUARD + start + len;
+                            buf[range.clone()].copy_from_slice(old);
+                            shape.run(kernel, stream, op, x, g, &mut buf[range.clone()]);
 
-                        let want: Vec<F> =
-                            x.iter().zip(g).map(|(&x, &g)| variant.spec(x, g)).collect();
-                        let at = format!(
-                            "{kernel:?} {variant:?} stream {stream}, length {len}, start {start}"
-                        );
-                        assert_eq!(bits_of(&buf[range.clone()]), bits_of(&want), "{at}");
-                        assert!(
-                            buf[..range.start]
-                                .iter()
-                                .chain(&buf[range.end..])
-                                .all(|v| v.bits() == sentinel.bits()),
-                            "{at}: wrote outside its output"
-                        );
+                            let want: Vec<F> = (0..len)
+                                .map(|i| shape.expect(op, x[i], g[i], old[i]))
+                                .collect();
+                            let at = format!(
+                                "{name}, {kernel:?} {shape:?} stream {stream}, length {len}, start {start}"
+                            );
+                            assert_same_bits(&buf[range.clone()], &want, &at);
+                            let guards = buf[..range.start].iter().chain(&buf[range.end..]);
+                            assert!(
+                                guards.into_iter().all(|v| v.bits() == sentinel.bits()),
+                                "{at}: wrote outside its output"
+                            );
+                        }
                     }
                 }
             }
@@ -166,15 +243,15 @@ fn every_length_and_start<F: TestFloat>() {
 
 #[test]
 fn every_kernel_every_length_and_start_f32() {
-    every_length_and_start::<f32>();
+    each_op(&mut EveryLength::<f32>::new(0xca11));
 }
 
 #[test]
 fn every_kernel_every_length_and_start_f64() {
-    every_length_and_start::<f64>();
+    each_op(&mut EveryLength::<f64>::new(0xca12));
 }
 
-/// Every (forward, gradient) pair of edge values, long enough to reach the vector loop.
+/// Every (x, g) pair of edge values, long enough to reach the vector loop.
 fn edge_table<F: TestFloat>() {
     let edges = F::edge_values();
     let x: Vec<F> = edges
@@ -182,11 +259,12 @@ fn edge_table<F: TestFloat>() {
         .flat_map(|&a| edges.iter().map(move |_| a))
         .collect();
     let g: Vec<F> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
-    for kernel in supported() {
-        for variant in VARIANTS {
-            check(kernel, variant, &x, &g);
-        }
-    }
+    let old: Vec<F> = g.iter().rev().copied().collect();
+    each_op(&mut CheckAll {
+        x: &x,
+        g: &g,
+        old: &old,
+    });
 }
 
 #[test]
@@ -200,20 +278,18 @@ fn every_kernel_edge_table_f64() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 128 }))]
 
     /// f64 has too many bit patterns to sweep: random raw bits through every kernel instead.
     #[test]
     fn every_kernel_raw_bits_f64(
-        x in proptest::collection::vec(any::<u64>().prop_map(f64::from_bits), 0..600),
+        x in proptest::collection::vec(any::<u64>().prop_map(f64::from_bits), 0..300),
         seed in any::<u64>(),
     ) {
-        let g = Rng::new(seed).floats::<f64>(x.len());
-        for kernel in supported() {
-            for variant in VARIANTS {
-                check(kernel, variant, &x, &g);
-            }
-        }
+        let mut rng = Rng::new(seed);
+        let g = rng.floats::<f64>(x.len());
+        let old = rng.floats::<f64>(x.len());
+        each_op(&mut CheckAll { x: &x, g: &g, old: &old });
     }
 }
 
@@ -224,7 +300,9 @@ proptest! {
 fn every_supported_kernel_is_tested() {
     let mut ran: Vec<&str> = Vec::new();
     for kernel in supported() {
-        check(kernel, Variant::Relu, &[-1.0_f32; 100], &[0.0; 100]);
+        let mut out = [1.0_f32; 100];
+        Shape::Map.run(kernel, false, Relu, &[-1.0; 100], &[0.0; 100], &mut out);
+        assert_same_bits(&out, &[0.0; 100], kernel.name());
         ran.push(kernel.name());
     }
     // What this CPU supports, found independently of `Kernel`.
@@ -267,8 +345,8 @@ fn forced_kernel_is_selected() {
     }
 }
 
-/// Builds the sweep's gradient for pattern `bits`: infinities and NaNs often, other values
-/// from the bits themselves.
+/// The sweep's gradient for pattern `bits`: infinities and NaNs often, other values from the
+/// bits themselves.
 fn sweep_grad(bits: u32) -> f32 {
     match bits % 8 {
         0 => f32::INFINITY,
@@ -279,9 +357,62 @@ fn sweep_grad(bits: u32) -> f32 {
     }
 }
 
-/// All 2^32 f32 bit patterns through every variant of every supported kernel, against the
-/// scalar reference, comparing bits. `RECTIFY_SWEEP_STRIDE=N` checks every N-th pattern
-/// instead (for slow emulators); the output says which.
+/// Runs every operation, shape, kernel and store kind over one chunk of the sweep.
+struct SweepChunk<'a> {
+    x: &'a [f32],
+    g: &'a [f32],
+    old: &'a [f32],
+    out: &'a mut Vec<f32>,
+    want: &'a mut Vec<f32>,
+    failure: Option<String>,
+    /// Runs per operation name, for the summary.
+    counts: Vec<(String, usize)>,
+}
+
+impl Visit<f32> for SweepChunk<'_> {
+    fn visit<O: Op<f32>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
+        let n = self.x.len();
+        let mut runs = 0;
+        for &shape in shapes {
+            self.want.clear();
+            self.want
+                .extend((0..n).map(|i| shape.expect(op, self.x[i], self.g[i], self.old[i])));
+            for kernel in supported() {
+                for &stream in shape.store_kinds() {
+                    self.out.clear();
+                    self.out.extend_from_slice(self.old);
+                    shape.run(kernel, stream, op, self.x, self.g, self.out);
+                    runs += 1;
+                    let same = self
+                        .out
+                        .iter()
+                        .zip(self.want.iter())
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    if !same && self.failure.is_none() {
+                        let i = (0..n)
+                            .find(|&i| self.out[i].to_bits() != self.want[i].to_bits())
+                            .unwrap_or(0);
+                        self.failure = Some(format!(
+                            "{name}, {kernel:?} {shape:?} stream {stream}: x = {:#010x}, g = {:#010x}, old = {:#010x} gave {:#010x}, want {:#010x}",
+                            self.x[i].to_bits(),
+                            self.g[i].to_bits(),
+                            self.old[i].to_bits(),
+                            self.out[i].to_bits(),
+                            self.want[i].to_bits()
+                        ));
+                    }
+                }
+            }
+        }
+        self.counts.push((String::from(name), runs));
+    }
+}
+
+/// All 2^32 f32 bit patterns through every operation (three slopes, three ceilings), shape,
+/// store kind and supported kernel, against the scalar reference, comparing bits; also the
+/// public functions with a zero slope and an infinite ceiling against the scalar ones.
+/// `RECTIFY_SWEEP_STRIDE=N` checks every N-th pattern instead (for slow emulators); the output
+/// says which.
 #[test]
 #[ignore = "exhaustive sweep of every f32: run with `cargo test --release -- --ignored`"]
 fn exhaustive_f32() {
@@ -297,86 +428,96 @@ fn exhaustive_f32() {
     let patterns = (1u64 << 32).div_ceil(stride);
     let chunks = patterns.div_ceil(CHUNK);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let kernels = supported();
 
-    let failures: Vec<String> = std::thread::scope(|scope| {
+    // Per thread: the first failure, if any, and the runs per operation.
+    type Outcome = (Option<String>, Vec<(String, usize)>);
+    let results: Vec<Outcome> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
-                let kernels = &kernels;
                 scope.spawn(move || {
-                    let mut x = Vec::new();
-                    let mut g = Vec::new();
-                    let mut out = vec![0.0_f32; CHUNK as usize];
-                    let mut want = vec![0.0_f32; CHUNK as usize];
+                    let (mut x, mut g, mut old) = (Vec::new(), Vec::new(), Vec::new());
+                    let (mut out, mut want) = (Vec::new(), Vec::new());
+                    let mut counts = Vec::new();
                     for chunk in (t..chunks).step_by(threads as usize) {
                         let first = chunk * CHUNK;
                         let last = (first + CHUNK).min(patterns);
+                        let bits = (first..last).map(|p| (p * stride) as u32);
                         x.clear();
+                        x.extend(bits.clone().map(f32::from_bits));
                         g.clear();
-                        for p in first..last {
-                            let bits = (p * stride) as u32;
-                            x.push(f32::from_bits(bits));
-                            g.push(sweep_grad(bits));
+                        g.extend(bits.clone().map(sweep_grad));
+                        old.clear();
+                        old.extend(bits.map(|b| sweep_grad(b.rotate_left(7))));
+                        let mut sweep = SweepChunk {
+                            x: &x,
+                            g: &g,
+                            old: &old,
+                            out: &mut out,
+                            want: &mut want,
+                            failure: None,
+                            counts: Vec::new(),
+                        };
+                        each_op(&mut sweep);
+                        if let Some(failure) = sweep.failure {
+                            return (Some(failure), counts);
                         }
-                        let n = x.len();
-                        for variant in VARIANTS {
-                            for (w, (&x, &g)) in want.iter_mut().zip(x.iter().zip(&g)) {
-                                *w = match variant {
-                                    Variant::Relu | Variant::ReluInPlace => crate::relu(x),
-                                    Variant::Derivative | Variant::DerivativeInPlace => {
-                                        crate::relu_derivative(x)
-                                    }
-                                    Variant::Backward | Variant::BackwardInPlace => {
-                                        crate::scalar::relu_backward_one(x, g)
-                                    }
-                                };
-                            }
-                            for (&kernel, &stream) in kernels
-                                .iter()
-                                .flat_map(|k| store_kinds(variant).iter().map(move |s| (k, s)))
-                            {
-                                variant.run(kernel, stream, &x, &g, &mut out[..n]);
-                                let same = out[..n]
-                                    .iter()
-                                    .zip(&want[..n])
-                                    .all(|(a, b)| a.to_bits() == b.to_bits());
-                                if !same {
-                                    let i = (0..n)
-                                        .find(|&i| out[i].to_bits() != want[i].to_bits())
-                                        .unwrap_or(0);
-                                    return Some(std::format!(
-                                        "{kernel:?} {variant:?} stream {stream}: x = {:#010x}, g = {:#010x} gave {:#010x}, want {:#010x}",
-                                        x[i].to_bits(),
-                                        g[i].to_bits(),
-                                        out[i].to_bits(),
-                                        want[i].to_bits()
-                                    ));
-                                }
-                            }
+                        if let Some(failure) = public_degenerate_parameters(&x, &g) {
+                            return (Some(failure), counts);
                         }
+                        counts = sweep.counts;
                     }
-                    None
+                    (None, counts)
                 })
             })
             .collect();
         workers
             .into_iter()
-            .filter_map(|w| w.join().expect("sweep thread panicked"))
+            .map(|w| w.join().expect("sweep thread panicked"))
             .collect()
     });
+    let failures: Vec<&String> = results.iter().filter_map(|r| r.0.as_ref()).collect();
     assert!(
         failures.is_empty(),
-        "exhaustive f32 sweep failed:\n{}",
-        failures.join("\n")
+        "exhaustive f32 sweep failed:\n{failures:?}"
     );
-    for kernel in &kernels {
-        for variant in VARIANTS {
-            for stream in store_kinds(variant) {
-                let stores = if *stream { "streaming" } else { "ordinary" };
-                std::println!(
-                    "exhaustive f32: {kernel:?} {variant:?} ({stores} stores): {patterns} patterns checked (every {stride}th of 2^32), all bit-exact"
-                );
-            }
-        }
+    let kernels: Vec<&str> = supported().iter().map(|k| k.name()).collect();
+    std::println!(
+        "exhaustive f32: {patterns} patterns (every {stride}th of 2^32), kernels {kernels:?}, all bit-exact:"
+    );
+    for (name, runs) in &results[0].1 {
+        std::println!("  {name}: {runs} kernel runs (shapes x kernels x store kinds) per pattern");
     }
+    std::println!(
+        "  public leaky (slope 0) and clipped (ceiling +inf) slice functions: equal to the scalar functions"
+    );
+}
+
+/// The public functions that map a zero slope and an infinite ceiling to ReLU's kernels, against
+/// the scalar functions with the same parameters.
+fn public_degenerate_parameters(x: &[f32], g: &[f32]) -> Option<String> {
+    let mut out = vec![0.0_f32; x.len()];
+    let check = |name: &str, out: &[f32], want: &dyn Fn(usize) -> f32| {
+        (0..x.len())
+            .find(|&i| out[i].to_bits() != want(i).to_bits())
+            .map(|i| {
+                format!(
+                    "{name}: x = {:#010x} gave {:#010x}",
+                    x[i].to_bits(),
+                    out[i].to_bits()
+                )
+            })
+    };
+    crate::leaky_relu_slice(x, 0.0, &mut out);
+    let leaky = check("leaky_relu_slice(slope 0)", &out, &|i| {
+        crate::leaky_relu(x[i], 0.0)
+    });
+    crate::leaky_relu_backward(x, 0.0, g, &mut out);
+    let leaky_backward = check("leaky_relu_backward(slope 0)", &out, &|i| {
+        crate::scalar::leaky_relu_backward_one(x[i], 0.0, g[i])
+    });
+    crate::clipped_relu_derivative_slice(x, f32::INFINITY, &mut out);
+    let clipped = check("clipped_relu_derivative_slice(+inf)", &out, &|i| {
+        crate::clipped_relu_derivative(x[i], f32::INFINITY)
+    });
+    leaky.or(leaky_backward).or(clipped)
 }

@@ -24,7 +24,7 @@ pub(super) fn has_avx2() -> bool {
 /// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
 /// `out` itself, but the buffers do not otherwise overlap.
 #[inline(never)]
-pub(super) unsafe fn sse2<T: SimdElem, O: Op>(
+pub(super) unsafe fn sse2<T: SimdElem, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,
@@ -42,7 +42,7 @@ pub(super) unsafe fn sse2<T: SimdElem, O: Op>(
 /// The CPU supports AVX2; `x` and `g` are valid for reading and `out` for writing `len`
 /// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn avx2<T: SimdElem, O: Op>(
+pub(super) unsafe fn avx2<T: SimdElem, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,
@@ -89,13 +89,27 @@ macro_rules! x86_vector {
             }
             #[inline(always)]
             unsafe fn stream(self, p: *mut $elem) {
+                debug_assert!(p.align_offset(core::mem::size_of::<Self>()) == 0);
+                // Miri cannot run the non-temporal store (inline assembly in core::arch): it
+                // checks the same access as an ordinary store.
+                #[cfg(miri)]
+                // SAFETY: the caller proved the ISA and room at `p`.
+                unsafe {
+                    $storeu(p, self.0)
+                }
+                #[cfg(not(miri))]
                 // SAFETY: the caller proved the ISA, room and register alignment at `p`.
-                unsafe { $stream(p, self.0) }
+                unsafe {
+                    $stream(p, self.0)
+                }
             }
             #[inline(always)]
             unsafe fn fence() {
+                #[cfg(not(miri))]
                 // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
-                unsafe { _mm_sfence() }
+                unsafe {
+                    _mm_sfence()
+                }
             }
             #[inline(always)]
             unsafe fn gt(self, other: Self) -> Self {

@@ -143,6 +143,27 @@ pub fn spec_backward<F: TestFloat>(forward: F, grad: F) -> F {
     }
 }
 
+/// Panics unless `got` and `want` have the same bits, naming the first element that differs.
+#[track_caller]
+pub fn assert_same_bits<F: TestFloat>(got: &[F], want: &[F], context: &str) {
+    assert_eq!(got.len(), want.len(), "{context}: lengths differ");
+    let differ = got
+        .iter()
+        .zip(want)
+        .filter(|(a, b)| a.bits() != b.bits())
+        .count();
+    if let Some(i) = (0..got.len()).find(|&i| got[i].bits() != want[i].bits()) {
+        panic!(
+            "{context}: {differ} of {} elements differ; first at {i}: got {:?} ({:?}), want {:?} ({:?})",
+            got.len(),
+            got[i],
+            got[i].bits(),
+            want[i],
+            want[i].bits()
+        );
+    }
+}
+
 /// Bits of every element, for whole-slice comparisons.
 pub fn bits_of<F: TestFloat>(values: &[F]) -> Vec<F::Bits> {
     values.iter().map(|v| v.bits()).collect()
@@ -161,17 +182,18 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    /// Raw bits, with edge values mixed in one time in four.
-    pub fn float<F: TestFloat>(&mut self) -> F {
-        let r = self.next_u64();
-        if r.is_multiple_of(4) {
-            let edges = F::edge_values();
-            edges[(r >> 8) as usize % edges.len()]
-        } else {
-            F::from_raw(r)
-        }
-    }
+    /// `n` floats from raw bits, with edge values mixed in one time in four.
     pub fn floats<F: TestFloat>(&mut self, n: usize) -> Vec<F> {
-        (0..n).map(|_| self.float()).collect()
+        let edges = F::edge_values();
+        (0..n)
+            .map(|_| {
+                let r = self.next_u64();
+                if r.is_multiple_of(4) {
+                    edges[(r >> 8) as usize % edges.len()]
+                } else {
+                    F::from_raw(r)
+                }
+            })
+            .collect()
     }
 }

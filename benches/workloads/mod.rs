@@ -48,6 +48,16 @@ fn negate_reference<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
     vec![("negate", |_, _, o| rectify::__bench::negate_in_place(o))]
 }
 
+/// The slope of the leaky workloads.
+fn slope<T: Float>() -> T {
+    T::from(0.01).unwrap()
+}
+
+/// The ceiling of the clipped workloads (ReLU6).
+fn six<T: Float>() -> T {
+    T::from(6.0).unwrap()
+}
+
 /// Every workload for one element type.
 pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
     vec![
@@ -127,6 +137,106 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             references: vec![("sum_in_place", |x, _, o| {
                 rectify::__bench::sum_in_place(x, o)
             })],
+        },
+        Workload {
+            name: "relu_backward_accumulate",
+            traffic: 4,
+            in_place: true,
+            rectify: |x, g, o| rectify::relu_backward_accumulate(x, g, o),
+            naive: |x, g, o| {
+                for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
+                    *o = *o + if x > T::zero() { g } else { T::zero() };
+                }
+            },
+            references: vec![("sum_accumulate", |x, g, o| {
+                rectify::__bench::sum_accumulate(x, g, o)
+            })],
+        },
+        Workload {
+            name: "leaky_relu_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| rectify::leaky_relu_slice(x, slope(), o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = if x > T::zero() { x } else { slope::<T>() * x };
+                }
+            },
+            references: copy_references(),
+        },
+        Workload {
+            name: "leaky_relu_in_place",
+            traffic: 2,
+            in_place: true,
+            rectify: |_, _, o| rectify::leaky_relu_in_place(o, slope()),
+            naive: |_, _, o| {
+                for v in o {
+                    *v = if *v > T::zero() {
+                        *v
+                    } else {
+                        slope::<T>() * *v
+                    };
+                }
+            },
+            references: negate_reference(),
+        },
+        Workload {
+            name: "leaky_relu_backward",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| rectify::leaky_relu_backward(x, slope(), g, o),
+            naive: |x, g, o| {
+                for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
+                    *o = if x > T::zero() { g } else { slope::<T>() * g };
+                }
+            },
+            references: vec![
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
+        },
+        Workload {
+            name: "relu6_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| rectify::relu6_slice(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = x.max(T::zero()).min(six());
+                }
+            },
+            references: copy_references(),
+        },
+        Workload {
+            name: "relu6_in_place",
+            traffic: 2,
+            in_place: true,
+            rectify: |_, _, o| rectify::relu6_in_place(o),
+            naive: |_, _, o| {
+                for v in o {
+                    *v = v.max(T::zero()).min(six());
+                }
+            },
+            references: negate_reference(),
+        },
+        Workload {
+            name: "clipped_relu_backward",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| rectify::clipped_relu_backward(x, six(), g, o),
+            naive: |x, g, o| {
+                for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
+                    *o = if x > T::zero() && x < six() {
+                        g
+                    } else {
+                        T::zero()
+                    };
+                }
+            },
+            references: vec![
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
         },
     ]
 }

@@ -42,6 +42,41 @@
 //! The crate never uses `max` for this: `f32::max` leaves the sign of a zero result unspecified
 //! and returns the other operand for NaN.
 //!
+//! ## The family: leaky and clipped ReLU
+//!
+//! Leaky ReLU (slope `a`) answers dying units, clipped ReLU (ceiling `c`; [`relu6`] is `c = 6`)
+//! exploding activations. They run the same kernels and keep the same promises: no `-0.0`
+//! output, NaN passed through, backward a select.
+//!
+//! | `x` | [`leaky_relu`]`(x, a)` | derivative | backward for `g` |
+//! |---|---|---|---|
+//! | `x > 0` | `x` | `1` | `g` |
+//! | `x <= 0` (`±0.0`, `-inf` included) | `a * x`, `+0.0` where that is a zero | `a` | `a * g` |
+//! | NaN | the same NaN | the same NaN | the same NaN (from `x`) |
+//!
+//! With `a = 0` (either sign) every leaky function is exactly its ReLU counterpart, bit for bit
+//! (`-inf` gives `+0.0`, not `0 * -inf = NaN`; the backward pass gives `+0.0` whatever `g`).
+//!
+//! | `x` | [`clipped_relu`]`(x, c)` | derivative | backward for `g` |
+//! |---|---|---|---|
+//! | `x >= c` | `c` | `+0.0` | `+0.0` |
+//! | `0 < x < c` | `x` | `1` | `g` |
+//! | `x <= 0` | `+0.0` | `+0.0` | `+0.0` |
+//! | NaN | the same NaN | the same NaN | the same NaN (from `x`) |
+//!
+//! The derivative is 1 only on the open interval: 0 at both kinks, as JAX's `relu6` and
+//! PyTorch's `hardtanh` backward. With `c = +inf` every clipped function is exactly its ReLU
+//! counterpart (the derivative at `x = +inf` is then 1).
+//!
+//! `forward` in a backward function may be the forward input or its output, except for leaky
+//! ReLU with a negative slope, where only the input works. The `_accumulate` backward functions
+//! add to the gradient already there: `grad_input[i] + value`, or `value` itself where it is
+//! NaN (so the forward pass's NaN arrives exactly).
+//!
+//! The slice functions panic, before writing anything, for a NaN or infinite slope and for a
+//! ceiling that is NaN, zero or negative. The scalar functions do not check their parameter
+//! (they run in hot loops) and say what they return for such a value.
+//!
 //! # Bad input
 //!
 //! The slice functions panic, before writing anything, when their slices differ in length; the

@@ -9,6 +9,7 @@ use crate::arch::{
 };
 use crate::scalar::six;
 use crate::slice::check_len;
+use crate::stats::{forward_with_stats, ActivationStats};
 
 /// A member of the family with checked parameters. A zero slope and an infinite ceiling are
 /// ReLU exactly, and run ReLU's operations.
@@ -60,6 +61,17 @@ impl<T: Float + 'static> Member<T> {
             Member::Relu => arch::apply(Relu, io),
             Member::Leaky(slope) => arch::apply(Leaky { slope }, io),
             Member::Clipped(ceiling) => arch::apply(Clipped { ceiling }, io),
+        }
+    }
+
+    /// The forward pass over `input` into `output` (in place when `input` is `None`), with the
+    /// statistics of what it wrote.
+    #[inline(always)]
+    fn forward_with_stats(self, input: Option<&[T]>, output: &mut [T]) -> ActivationStats {
+        match self {
+            Member::Relu => forward_with_stats(Relu, input, output),
+            Member::Leaky(slope) => forward_with_stats(Leaky { slope }, input, output),
+            Member::Clipped(ceiling) => forward_with_stats(Clipped { ceiling }, input, output),
         }
     }
 
@@ -595,4 +607,148 @@ pub fn relu_backward_accumulate<T: Float + 'static>(
         grad: grad_output,
         acc: grad_input,
     });
+}
+
+/// [`relu_slice`](crate::relu_slice) that also counts, in the same pass over memory, how many
+/// outputs are active (greater than zero), exactly zero, and NaN.
+///
+/// Writes the same bits as `relu_slice`. For training diagnostics: the sparsity of a layer and
+/// the NaNs reaching it, at the cost of counting, not of another pass over the activations.
+///
+/// # Panics
+///
+/// If `input.len() != output.len()`, before anything is written.
+///
+/// # Examples
+///
+/// ```
+/// let input = [-1.0_f32, 0.5, 0.0, f32::NAN, 3.0];
+/// let mut output = [0.0_f32; 5];
+/// let stats = rectify::relu_slice_with_stats(&input, &mut output);
+/// assert_eq!((stats.active, stats.zeros, stats.nans), (2, 2, 1));
+/// ```
+#[inline]
+#[track_caller]
+pub fn relu_slice_with_stats<T: Float + 'static>(input: &[T], output: &mut [T]) -> ActivationStats {
+    let function = "relu_slice_with_stats";
+    check_len(function, "input", input.len(), "output", output.len());
+    Member::Relu.forward_with_stats(Some(input), output)
+}
+
+/// [`relu_in_place`](crate::relu_in_place) that also counts active, zero and NaN outputs in
+/// the same pass.
+///
+/// # Examples
+///
+/// ```
+/// let mut values = [-1.0_f64, 2.0, 3.0, -4.0];
+/// let stats = rectify::relu_in_place_with_stats(&mut values);
+/// assert_eq!(values, [0.0, 2.0, 3.0, 0.0]);
+/// assert_eq!(stats.sparsity(), 0.5);
+/// ```
+#[inline]
+pub fn relu_in_place_with_stats<T: Float + 'static>(values: &mut [T]) -> ActivationStats {
+    Member::Relu.forward_with_stats(None, values)
+}
+
+/// [`leaky_relu_slice`] that also counts active (greater than zero), zero and NaN outputs in
+/// the same pass; negative outputs are the rest.
+///
+/// # Panics
+///
+/// If `slope` is NaN or infinite, or if `input.len() != output.len()`, before anything is
+/// written.
+///
+/// # Examples
+///
+/// ```
+/// let mut output = [0.0_f32; 3];
+/// let stats = rectify::leaky_relu_slice_with_stats(&[-1.0, 0.0, 1.0], 0.1, &mut output);
+/// assert_eq!((stats.active, stats.zeros, stats.len - stats.active - stats.zeros), (1, 1, 1));
+/// ```
+#[inline]
+#[track_caller]
+pub fn leaky_relu_slice_with_stats<T: Float + 'static>(
+    input: &[T],
+    slope: T,
+    output: &mut [T],
+) -> ActivationStats {
+    let function = "leaky_relu_slice_with_stats";
+    let member = Member::leaky(function, slope);
+    check_len(function, "input", input.len(), "output", output.len());
+    member.forward_with_stats(Some(input), output)
+}
+
+/// [`leaky_relu_in_place`] that also counts active, zero and NaN outputs in the same pass.
+///
+/// # Panics
+///
+/// If `slope` is NaN or infinite, before anything is written.
+///
+/// # Examples
+///
+/// ```
+/// let mut values = [-2.0_f32, 2.0];
+/// let stats = rectify::leaky_relu_in_place_with_stats(&mut values, 0.5);
+/// assert_eq!(values, [-1.0, 2.0]);
+/// assert_eq!(stats.active, 1);
+/// ```
+#[inline]
+#[track_caller]
+pub fn leaky_relu_in_place_with_stats<T: Float + 'static>(
+    values: &mut [T],
+    slope: T,
+) -> ActivationStats {
+    Member::leaky("leaky_relu_in_place_with_stats", slope).forward_with_stats(None, values)
+}
+
+/// [`clipped_relu_slice`] that also counts active, zero and NaN outputs in the same pass.
+///
+/// # Panics
+///
+/// If `ceiling` is NaN, zero or negative, or if `input.len() != output.len()`, before anything
+/// is written.
+///
+/// # Examples
+///
+/// ```
+/// let mut output = [0.0_f32; 3];
+/// let stats = rectify::clipped_relu_slice_with_stats(&[-1.0, 3.0, 9.0], 6.0, &mut output);
+/// assert_eq!(output, [0.0, 3.0, 6.0]);
+/// assert_eq!((stats.active, stats.zeros), (2, 1));
+/// ```
+#[inline]
+#[track_caller]
+pub fn clipped_relu_slice_with_stats<T: Float + 'static>(
+    input: &[T],
+    ceiling: T,
+    output: &mut [T],
+) -> ActivationStats {
+    let function = "clipped_relu_slice_with_stats";
+    let member = Member::clipped(function, ceiling);
+    check_len(function, "input", input.len(), "output", output.len());
+    member.forward_with_stats(Some(input), output)
+}
+
+/// [`clipped_relu_in_place`] that also counts active, zero and NaN outputs in the same pass.
+///
+/// # Panics
+///
+/// If `ceiling` is NaN, zero or negative, before anything is written.
+///
+/// # Examples
+///
+/// ```
+/// let mut values = [7.0_f64, -7.0];
+/// let stats = rectify::clipped_relu_in_place_with_stats(&mut values, 6.0);
+/// assert_eq!(values, [6.0, 0.0]);
+/// assert_eq!((stats.active, stats.zeros), (1, 1));
+/// ```
+#[inline]
+#[track_caller]
+pub fn clipped_relu_in_place_with_stats<T: Float + 'static>(
+    values: &mut [T],
+    ceiling: T,
+) -> ActivationStats {
+    Member::clipped("clipped_relu_in_place_with_stats", ceiling).forward_with_stats(None, values)
 }

@@ -82,6 +82,16 @@
 //! The slice functions panic, before writing anything, when their slices differ in length; the
 //! message names the function and both lengths. Empty slices are fine and do nothing.
 //!
+//! # Training diagnostics
+//!
+//! - The `_with_stats` forward functions ([`relu_slice_with_stats`] and its in-place, leaky and
+//!   clipped siblings) write exactly what the plain ones write and return
+//!   [`ActivationStats`]: how many outputs were active, exactly zero (the layer's sparsity) and
+//!   NaN (a NaN reached the layer), counted in the same pass over memory.
+//! - [`sparsity`] counts the zeros of activations you already have.
+//! - `DeadUnitTracker` (feature `alloc`) follows a layer's units over batches and reports the
+//!   units that never fired since the last reset: the dying-ReLU diagnostic.
+//!
 //! # Kernels
 //!
 //! The slice functions run one loop, compiled for each instruction set, and pick the best one
@@ -111,7 +121,8 @@
 //! # Features
 //!
 //! - `std` (default): run-time CPU detection, and the standard library for
-//!   [`num_traits::Float`].
+//!   [`num_traits::Float`]. Implies `alloc`.
+//! - `alloc`: `DeadUnitTracker`, which owns its counts, without the rest of `std`.
 //! - `libm`: provides [`num_traits::Float`] without the standard library, through num-traits'
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
 #![no_std]
@@ -120,6 +131,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -133,6 +146,9 @@ mod arch;
 mod family;
 mod scalar;
 mod slice;
+mod stats;
+#[cfg(feature = "alloc")]
+mod tracker;
 
 pub use family::{
     clipped_relu_backward, clipped_relu_backward_accumulate, clipped_relu_backward_in_place,
@@ -140,6 +156,11 @@ pub use family::{
     clipped_relu_slice, leaky_relu_backward, leaky_relu_backward_accumulate,
     leaky_relu_backward_in_place, leaky_relu_derivative_in_place, leaky_relu_derivative_slice,
     leaky_relu_in_place, leaky_relu_slice, relu6_in_place, relu6_slice, relu_backward_accumulate,
+};
+pub use family::{
+    clipped_relu_in_place_with_stats, clipped_relu_slice_with_stats,
+    leaky_relu_in_place_with_stats, leaky_relu_slice_with_stats, relu_in_place_with_stats,
+    relu_slice_with_stats,
 };
 pub use scalar::{
     clipped_relu, clipped_relu_derivative, leaky_relu, leaky_relu_derivative, relu, relu6,
@@ -149,6 +170,9 @@ pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,
     relu_in_place, relu_slice,
 };
+pub use stats::{sparsity, ActivationStats};
+#[cfg(feature = "alloc")]
+pub use tracker::{DeadUnitTracker, TrackerError};
 
 /// The kernel the slice functions use for `f32` and `f64` slices in this process: `"avx2"`,
 /// `"sse2"`, `"neon"` or `"portable"`.

@@ -2,6 +2,8 @@
 //! operation next to the naive loop users write and references that move the same bytes.
 #![allow(dead_code)]
 
+use std::hint::black_box;
+
 use num_traits::Float;
 
 /// Elements per slice, from tiny to out of cache: 8, 64, 1Ki, 16Ki, 256Ki, 4Mi, 64Mi.
@@ -151,6 +153,43 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             references: vec![("sum_accumulate", |x, g, o| {
                 rectify::__bench::sum_accumulate(x, g, o)
             })],
+        },
+        Workload {
+            name: "relu_slice_with_stats",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                black_box(rectify::relu_slice_with_stats(x, o));
+            },
+            naive: |x, _, o| {
+                let (mut active, mut zeros) = (0usize, 0usize);
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = x.max(T::zero());
+                    active += usize::from(*o > T::zero());
+                    zeros += usize::from(*o == T::zero());
+                }
+                black_box((active, zeros));
+            },
+            // The reference is the plain forward pass: the target is its speed.
+            references: vec![("relu_slice", |x, _, o| rectify::relu_slice(x, o))],
+        },
+        Workload {
+            name: "relu_in_place_with_stats",
+            traffic: 2,
+            in_place: true,
+            rectify: |_, _, o| {
+                black_box(rectify::relu_in_place_with_stats(o));
+            },
+            naive: |_, _, o| {
+                let (mut active, mut zeros) = (0usize, 0usize);
+                for v in o {
+                    *v = v.max(T::zero());
+                    active += usize::from(*v > T::zero());
+                    zeros += usize::from(*v == T::zero());
+                }
+                black_box((active, zeros));
+            },
+            references: vec![("relu_in_place", |_, _, o| rectify::relu_in_place(o))],
         },
         Workload {
             name: "leaky_relu_slice",

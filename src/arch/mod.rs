@@ -345,6 +345,22 @@ unsafe fn run_selected<T: Float + 'static, O: Op<T>>(
     unsafe { run(Kernel::selected(), op, x, g, out, len, stream_min_bytes) }
 }
 
+/// Whether `op` over `len` elements with a separate output writes it with streaming stores.
+pub(crate) fn should_stream<T: Float, O: Op<T>>(len: usize) -> bool {
+    let buffers = 2 + usize::from(O::BINARY);
+    len.saturating_mul(buffers * size_of::<T>()) >= STREAM_MIN_BYTES
+}
+
+/// Runs `op` over `io`, one block of a longer slice, with the selected kernel and with
+/// streaming stores as decided for the whole slice.
+#[inline]
+pub(crate) fn apply_blocked<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, stream: bool) {
+    if io.len() < SHORT && !stream {
+        return portable::apply(op, io);
+    }
+    apply_forced(Kernel::selected(), op, io, stream);
+}
+
 /// Runs `op` over `io` with `kernel` whatever the length, with streaming stores on or off (only
 /// a separate output can stream); panics if this CPU does not support `kernel`. For the tests,
 /// which reach every kernel and both store kinds directly, and for the benchmarks' references.

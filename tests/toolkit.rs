@@ -1,0 +1,152 @@
+//! Activation statistics and sparsity against naive counts.
+
+mod common;
+
+use proptest::prelude::*;
+
+use common::{assert_same_bits, Rng};
+use rectify::ActivationStats;
+
+/// The statistics of `output`, counted one element at a time.
+fn naive_stats(output: &[f32]) -> ActivationStats {
+    ActivationStats {
+        active: output.iter().filter(|&&y| y > 0.0).count(),
+        zeros: output.iter().filter(|&&y| y == 0.0).count(),
+        nans: output.iter().filter(|y| y.is_nan()).count(),
+        len: output.len(),
+    }
+}
+
+/// A forward-with-stats function, slice and in place, writes what the plain one writes, and
+/// counts it.
+fn check_one(
+    name: &str,
+    x: &[f32],
+    plain: impl Fn(&[f32], &mut [f32]),
+    with_stats: impl Fn(&[f32], &mut [f32]) -> ActivationStats,
+    in_place_with_stats: impl Fn(&mut [f32]) -> ActivationStats,
+) {
+    let n = x.len();
+    let mut want = vec![0.0; n];
+    plain(x, &mut want);
+    let mut out = vec![0.0; n];
+    let stats = with_stats(x, &mut out);
+    assert_same_bits(&out, &want, &format!("{name}_slice_with_stats, length {n}"));
+    assert_eq!(
+        stats,
+        naive_stats(&want),
+        "{name}_slice_with_stats, length {n}"
+    );
+    let mut values = x.to_vec();
+    let stats = in_place_with_stats(&mut values);
+    assert_same_bits(
+        &values,
+        &want,
+        &format!("{name}_in_place_with_stats, length {n}"),
+    );
+    assert_eq!(
+        stats,
+        naive_stats(&want),
+        "{name}_in_place_with_stats, length {n}"
+    );
+}
+
+/// Every forward-with-stats function over `x`.
+fn check_stats(x: &[f32], slope: f32, ceiling: f32) {
+    check_one(
+        "relu",
+        x,
+        rectify::relu_slice,
+        rectify::relu_slice_with_stats,
+        rectify::relu_in_place_with_stats,
+    );
+    check_one(
+        "leaky_relu",
+        x,
+        |x, o| rectify::leaky_relu_slice(x, slope, o),
+        |x, o| rectify::leaky_relu_slice_with_stats(x, slope, o),
+        |v| rectify::leaky_relu_in_place_with_stats(v, slope),
+    );
+    check_one(
+        "clipped_relu",
+        x,
+        |x, o| rectify::clipped_relu_slice(x, ceiling, o),
+        |x, o| rectify::clipped_relu_slice_with_stats(x, ceiling, o),
+        |v| rectify::clipped_relu_in_place_with_stats(v, ceiling),
+    );
+}
+
+#[test]
+fn stats_across_block_boundaries() {
+    // Lengths around the 2048-element blocks and the 64-element short path.
+    let mut rng = Rng::new(0x57a7);
+    for n in [0, 1, 63, 64, 65, 2047, 2048, 2049, 4096 + 17, 10_000] {
+        let x: Vec<f32> = rng.floats(n);
+        check_stats(&x, 0.01, 6.0);
+        check_stats(&x, -0.5, 1.0);
+        check_stats(&x, 0.0, f32::INFINITY);
+    }
+}
+
+#[test]
+fn stats_fractions() {
+    let mut values = [-1.0_f32, 0.0, 2.0, f32::NAN, 5.0, -0.0, 1.0, -3.0];
+    let stats = rectify::relu_in_place_with_stats(&mut values);
+    assert_eq!(
+        stats,
+        ActivationStats {
+            active: 3,
+            zeros: 4,
+            nans: 1,
+            len: 8
+        }
+    );
+    assert_eq!(stats.sparsity(), 0.5);
+    assert_eq!(stats.active_fraction(), 0.375);
+    assert_eq!(ActivationStats::default().sparsity(), 0.0);
+    let mut total = stats;
+    total += stats;
+    assert_eq!(
+        total,
+        ActivationStats {
+            active: 6,
+            zeros: 8,
+            nans: 2,
+            len: 16
+        }
+    );
+}
+
+#[test]
+fn stats_panic_before_writing() {
+    let mut out = [7.0_f32; 3];
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rectify::relu_slice_with_stats(&[1.0_f32; 4], &mut out)
+    }));
+    assert!(result.is_err());
+    assert_eq!(out, [7.0; 3]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rectify::clipped_relu_in_place_with_stats(&mut out, -1.0)
+    }));
+    assert!(result.is_err());
+    assert_eq!(out, [7.0; 3]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 300 }))]
+
+    #[test]
+    fn stats_match_naive_counts(bits in proptest::collection::vec(any::<u32>(), 0..300),
+                                slope in -2.0_f32..2.0, ceiling in 0.001_f32..100.0) {
+        let x: Vec<f32> = bits.into_iter().map(f32::from_bits).collect();
+        check_stats(&x, slope, ceiling);
+    }
+
+    #[test]
+    fn sparsity_matches_naive(bits in proptest::collection::vec(any::<u64>(), 0..300)) {
+        let x: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
+        let zeros = x.iter().filter(|&&v| v == 0.0).count();
+        let want = if x.is_empty() { 0.0 } else { zeros as f64 / x.len() as f64 };
+        prop_assert_eq!(rectify::sparsity(&x), want);
+    }
+}

@@ -191,7 +191,8 @@ pub fn selected_kernel() -> &'static str {
     arch::Kernel::selected().name()
 }
 
-// Compiles and runs the Rust examples in README.md as doc tests.
-#[cfg(doctest)]
+// Compiles and runs the Rust examples in README.md as doc tests (they use the tracker, which
+// needs `alloc`).
+#[cfg(all(doctest, feature = "alloc"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -4,8 +4,8 @@
 use num_traits::Float;
 
 use crate::arch::{
-    self, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative, Io, Leaky,
-    LeakyBackward, LeakyDerivative, Relu,
+    self, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative, Io,
+    Kernel, Leaky, LeakyBackward, LeakyDerivative, Relu,
 };
 use crate::scalar::six;
 use crate::slice::check_len;
@@ -14,7 +14,7 @@ use crate::stats::{forward_with_stats, ActivationStats};
 /// A member of the family with checked parameters. A zero slope and an infinite ceiling are
 /// ReLU exactly, and run ReLU's operations.
 #[derive(Clone, Copy)]
-enum Member<T> {
+pub(crate) enum Member<T> {
     Relu,
     Leaky(T),
     Clipped(T),
@@ -23,7 +23,7 @@ enum Member<T> {
 impl<T: Float + 'static> Member<T> {
     /// Leaky ReLU; panics, naming `function`, unless the slope is finite.
     #[track_caller]
-    fn leaky(function: &str, slope: T) -> Member<T> {
+    pub(crate) fn leaky(function: &str, slope: T) -> Member<T> {
         if !slope.is_finite() {
             bad_parameter(function, "slope", slope, "finite");
         }
@@ -72,6 +72,45 @@ impl<T: Float + 'static> Member<T> {
             Member::Relu => forward_with_stats(Relu, input, output),
             Member::Leaky(slope) => forward_with_stats(Leaky { slope }, input, output),
             Member::Clipped(ceiling) => forward_with_stats(Clipped { ceiling }, input, output),
+        }
+    }
+
+    /// The forward pass over `io` filling the 1-bit mask `words`; returns the NaN inputs.
+    /// Only ReLU and leaky ReLU have masked passes.
+    #[inline]
+    pub(crate) fn forward_masked(self, io: Io<'_, T>, words: &mut [u64]) -> usize {
+        let kernel = Kernel::selected();
+        match self {
+            Member::Relu => arch::mask_forward(kernel, Relu, io, words),
+            Member::Leaky(slope) => arch::mask_forward(kernel, Leaky { slope }, io, words),
+            Member::Clipped(_) => unreachable!("clipped ReLU has no masked pass"),
+        }
+    }
+
+    /// The backward pass read from the 1-bit mask `words`, into `out` from `grad` (or in place
+    /// on `out`), added to `out` with `accumulate`.
+    #[inline]
+    pub(crate) fn backward_masked(
+        self,
+        words: &[u64],
+        grad: Option<&[T]>,
+        out: &mut [T],
+        accumulate: bool,
+    ) {
+        let kernel = Kernel::selected();
+        match (self, accumulate) {
+            (Member::Relu, false) => arch::mask_backward(kernel, Backward, words, grad, out),
+            (Member::Relu, true) => {
+                arch::mask_backward(kernel, Accumulate(Backward), words, grad, out)
+            }
+            (Member::Leaky(slope), false) => {
+                arch::mask_backward(kernel, LeakyBackward { slope }, words, grad, out)
+            }
+            (Member::Leaky(slope), true) => {
+                let op = Accumulate(LeakyBackward { slope });
+                arch::mask_backward(kernel, op, words, grad, out)
+            }
+            (Member::Clipped(_), _) => unreachable!("clipped ReLU has no masked pass"),
         }
     }
 

@@ -144,6 +144,9 @@ compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float
 pub mod __bench;
 mod arch;
 mod family;
+mod mask;
+#[cfg(feature = "alloc")]
+mod mask_owned;
 mod scalar;
 mod slice;
 mod stats;
@@ -162,6 +165,14 @@ pub use family::{
     leaky_relu_in_place_with_stats, leaky_relu_slice_with_stats, relu_in_place_with_stats,
     relu_slice_with_stats,
 };
+pub use mask::{
+    leaky_relu_backward_masked, leaky_relu_backward_masked_accumulate,
+    leaky_relu_backward_masked_in_place, leaky_relu_in_place_masked, leaky_relu_slice_masked,
+    mask_words, relu_backward_masked, relu_backward_masked_accumulate,
+    relu_backward_masked_in_place, relu_in_place_masked, relu_slice_masked,
+};
+#[cfg(feature = "alloc")]
+pub use mask_owned::ReluMask;
 pub use scalar::{
     clipped_relu, clipped_relu_derivative, leaky_relu, leaky_relu_derivative, relu, relu6,
     relu_derivative,

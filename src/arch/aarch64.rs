@@ -3,24 +3,16 @@
 
 use core::arch::aarch64::*;
 
-use super::{generic, Op, SimdElem, Vector};
+use super::{Body, SimdElem, Vector};
 
-/// Runs `op` with the NEON lanes of `T`.
+/// Runs `body` with the NEON lanes of `T`.
 ///
 /// # Safety
-/// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
-/// `out` itself, but the buffers do not otherwise overlap.
+/// The body's own obligations (NEON is part of the aarch64 baseline).
 #[inline(never)]
-pub(super) unsafe fn neon<T: SimdElem, O: Op<T>>(
-    op: O,
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stream: bool,
-) {
-    // SAFETY: NEON is part of the aarch64 baseline; the pointers are the caller's obligation.
-    unsafe { generic::run::<T::Neon, O>(op, x, g, out, len, stream) }
+pub(super) unsafe fn neon<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
+    // SAFETY: NEON is part of the aarch64 baseline; the rest is the caller's obligation.
+    unsafe { body.run::<T::Neon>() }
 }
 
 /// Implements [`Vector`] for one NEON register type; masks live in the float register and are
@@ -29,7 +21,9 @@ macro_rules! neon_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $dup:ident, $ld:ident, $st:ident, $cgt:ident, $cle:ident, $add:ident, $mul:ident,
-        $to_u:ident, $from_u:ident, $bic:ident, $bsl:ident
+        $to_u:ident, $from_u:ident, $bic:ident, $bsl:ident,
+        $uint:ty, $lane_bits:expr, $ld_u:ident, $dup_u:ident, $and_u:ident, $tst:ident,
+        $addv:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -94,6 +88,25 @@ macro_rules! neon_vector {
                 // SAFETY: NEON is the aarch64 baseline.
                 Self(unsafe { $mul(self.0, other.0) })
             }
+            #[inline(always)]
+            unsafe fn to_bits(self) -> u64 {
+                let lane_bits: [$uint; $lanes] = $lane_bits;
+                // SAFETY: NEON is the aarch64 baseline; `lane_bits` holds LANES elements.
+                // Each lane keeps its own bit; the horizontal sum of distinct bits is their OR.
+                unsafe {
+                    let bits = $ld_u(lane_bits.as_ptr());
+                    $addv($and_u($to_u(self.0), bits)) as u64
+                }
+            }
+            #[inline(always)]
+            unsafe fn from_bits(bits: u64) -> Self {
+                let lane_bits: [$uint; $lanes] = $lane_bits;
+                // SAFETY: NEON is the aarch64 baseline; `lane_bits` holds LANES elements.
+                unsafe {
+                    let lanes = $ld_u(lane_bits.as_ptr());
+                    Self($from_u($tst($dup_u(bits as $uint), lanes)))
+                }
+            }
         }
     };
 }
@@ -101,10 +114,12 @@ macro_rules! neon_vector {
 neon_vector!(
     F32x4, float32x4_t, f32, 4;
     vdupq_n_f32, vld1q_f32, vst1q_f32, vcgtq_f32, vcleq_f32, vaddq_f32, vmulq_f32,
-    vreinterpretq_u32_f32, vreinterpretq_f32_u32, vbicq_u32, vbslq_f32
+    vreinterpretq_u32_f32, vreinterpretq_f32_u32, vbicq_u32, vbslq_f32,
+    u32, [1, 2, 4, 8], vld1q_u32, vdupq_n_u32, vandq_u32, vtstq_u32, vaddvq_u32
 );
 neon_vector!(
     F64x2, float64x2_t, f64, 2;
     vdupq_n_f64, vld1q_f64, vst1q_f64, vcgtq_f64, vcleq_f64, vaddq_f64, vmulq_f64,
-    vreinterpretq_u64_f64, vreinterpretq_f64_u64, vbicq_u64, vbslq_f64
+    vreinterpretq_u64_f64, vreinterpretq_f64_u64, vbicq_u64, vbslq_f64,
+    u64, [1, 2], vld1q_u64, vdupq_n_u64, vandq_u64, vtstq_u64, vaddvq_u64
 );

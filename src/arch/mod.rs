@@ -119,6 +119,84 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn mul(self, other: Self) -> Self;
+    /// The lane mask `self` (all ones or all zeros per lane) as `LANES` bits, lane 0 lowest.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn to_bits(self) -> u64;
+    /// A lane mask from the low `LANES` bits of `bits` (lane `i` all ones where bit `i` is set).
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn from_bits(bits: u64) -> Self;
+}
+
+/// Work for the kernels over raw buffers, generic over the element type: it runs with the
+/// scalar reference for any `Float`, and becomes a [`Body`] for the types with SIMD lanes.
+pub(crate) trait Job<T: Float>: Sized {
+    /// What the work returns.
+    type Output;
+    /// The same work on `U`.
+    type On<U: SimdElem>: Body<U> + Job<U, Output = Self::Output>;
+    /// The same work on `U`, pointers and parameters cast: use it only where `TypeId` proved
+    /// `U == T`.
+    fn on<U: SimdElem>(self) -> Self::On<U>;
+    /// Runs the work one element at a time with the scalar reference.
+    ///
+    /// # Safety
+    /// The work's pointers are valid as its type documents.
+    unsafe fn run_scalar(self) -> Self::Output;
+}
+
+/// A loop over raw buffers that runs with the vectors of one ISA: the thin `#[target_feature]`
+/// entry of each ISA runs any `Body`, so each loop is compiled once per ISA from one source.
+pub(crate) trait Body<T: SimdElem>: Job<T> {
+    /// Runs the loop with vectors `V`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA, and the work's pointers are valid as its type documents.
+    unsafe fn run<V: Vector<Elem = T>>(self) -> Self::Output;
+}
+
+/// Runs `job` with `kernel`: its SIMD loop for `f32` and `f64`, the scalar reference for every
+/// other type.
+///
+/// # Safety
+/// `kernel.is_supported()`, and the job's pointers are valid as its type documents.
+#[inline(always)]
+unsafe fn dispatch<T: Float + 'static, J: Job<T>>(kernel: Kernel, job: J) -> J::Output {
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // SAFETY: T is f32, so the cast changes nothing; the rest is the caller's obligation.
+        unsafe { run_body(kernel, job.on::<f32>()) }
+    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+        // SAFETY: T is f64, so the cast changes nothing; the rest is the caller's obligation.
+        unsafe { run_body(kernel, job.on::<f64>()) }
+    } else {
+        // SAFETY: the caller's obligation.
+        unsafe { job.run_scalar() }
+    }
+}
+
+/// Runs `body` with `kernel`.
+///
+/// # Safety
+/// As for [`dispatch`].
+#[inline(always)]
+unsafe fn run_body<T: SimdElem, B: Body<T>>(kernel: Kernel, body: B) -> B::Output {
+    // SAFETY (every arm): the caller's obligations are the kernels' obligations.
+    match kernel {
+        // SAFETY: see above.
+        Kernel::Portable => unsafe { body.run_scalar() },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: see above.
+        Kernel::Sse2 => unsafe { x86_64::sse2(body) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: see above.
+        Kernel::Avx2 => unsafe { x86_64::avx2(body) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: see above.
+        Kernel::Neon => unsafe { aarch64::neon(body) },
+    }
 }
 
 /// The buffers of one slice operation. Lengths are checked equal before one is built.
@@ -361,6 +439,59 @@ pub(crate) fn apply_blocked<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, 
     apply_forced(Kernel::selected(), op, io, stream);
 }
 
+/// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, filling the 1-bit
+/// mask `words` (one word per 64 elements, checked by the caller): see
+/// [`generic::MaskForward`]. Returns the number of NaN inputs. Panics if this CPU does not
+/// support `kernel`, or if `io` is a backward shape.
+pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
+    kernel: Kernel,
+    op: O,
+    io: Io<'_, T>,
+    words: &mut [u64],
+) -> usize {
+    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+    let Raw { x, out, len, .. } = io.raw();
+    assert!(!O::BINARY && words.len() == len.div_ceil(generic::WORD));
+    let job = generic::MaskForward {
+        op,
+        x,
+        out,
+        len,
+        words: words.as_mut_ptr(),
+    };
+    // SAFETY: the pointers came from an `Io` and a word slice checked just above; the kernel
+    // was checked too.
+    unsafe { dispatch(kernel, job) }
+}
+
+/// A backward operation `op` of the family read from the 1-bit mask `words` with `kernel`:
+/// `out[i] = op(bit ? 1 : 0, g[i], out[i])`, with `g` from `grad`, or from `out` itself when
+/// `grad` is `None`. See [`generic::MaskBackward`]. Panics if this CPU does not support
+/// `kernel`, or if the lengths disagree.
+pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
+    kernel: Kernel,
+    op: O,
+    words: &[u64],
+    grad: Option<&[T]>,
+    out: &mut [T],
+) {
+    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+    let len = out.len();
+    assert!(words.len() == len.div_ceil(generic::WORD));
+    assert!(grad.is_none_or(|g| g.len() == len));
+    let out_ptr = out.as_mut_ptr();
+    let job = generic::MaskBackward {
+        op,
+        words: words.as_ptr(),
+        g: grad.map_or(out_ptr.cast_const(), <[T]>::as_ptr),
+        out: out_ptr,
+        len,
+    };
+    // SAFETY: the lengths were checked just above; `g` is `out` itself or a separate borrow;
+    // the kernel was checked too.
+    unsafe { dispatch(kernel, job) }
+}
+
 /// Runs `op` over `io` with `kernel` whatever the length, with streaming stores on or off (only
 /// a separate output can stream); panics if this CPU does not support `kernel`. For the tests,
 /// which reach every kernel and both store kinds directly, and for the benchmarks' references.
@@ -407,66 +538,16 @@ unsafe fn run<T: Float + 'static, O: Op<T>>(
 ) {
     let buffers = 2 + usize::from(O::BINARY);
     let stream = len.saturating_mul(buffers * size_of::<T>()) >= stream_min_bytes;
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        // SAFETY: T is f32, so the casts change nothing; the rest is the caller's obligation.
-        unsafe {
-            run_simd(
-                kernel,
-                op.cast::<f32>(),
-                x.cast(),
-                g.cast(),
-                out.cast(),
-                len,
-                stream,
-            )
-        }
-    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
-        // SAFETY: T is f64, so the casts change nothing; the rest is the caller's obligation.
-        unsafe {
-            run_simd(
-                kernel,
-                op.cast::<f64>(),
-                x.cast(),
-                g.cast(),
-                out.cast(),
-                len,
-                stream,
-            )
-        }
-    } else {
-        // SAFETY: the caller's obligations cover the pointers.
-        unsafe { generic::scalar_loop(op, x, g, out, len) }
-    }
-}
-
-/// [`run`] for a type with SIMD lanes.
-///
-/// # Safety
-/// As for [`run`].
-#[inline(always)]
-unsafe fn run_simd<T: SimdElem, O: Op<T>>(
-    kernel: Kernel,
-    op: O,
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stream: bool,
-) {
-    // SAFETY (every arm): the caller's obligations are the kernels' obligations.
-    match kernel {
-        // SAFETY: see above.
-        Kernel::Portable => unsafe { generic::scalar_loop(op, x, g, out, len) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: see above.
-        Kernel::Sse2 => unsafe { x86_64::sse2(op, x, g, out, len, stream) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: see above.
-        Kernel::Avx2 => unsafe { x86_64::avx2(op, x, g, out, len, stream) },
-        #[cfg(target_arch = "aarch64")]
-        // SAFETY: see above.
-        Kernel::Neon => unsafe { aarch64::neon(op, x, g, out, len, stream) },
-    }
+    let job = generic::Elementwise {
+        op,
+        x,
+        g,
+        out,
+        len,
+        stream,
+    };
+    // SAFETY: the caller's obligations.
+    unsafe { dispatch(kernel, job) }
 }
 
 /// `f32` and `f64`: the element types with SIMD kernels, and their vector type per ISA.

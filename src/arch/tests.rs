@@ -12,8 +12,8 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::{
-    apply_forced, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative,
-    Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
+    apply_forced, mask_backward, mask_forward, Accumulate, Backward, Clipped, ClippedBackward,
+    ClippedDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -191,7 +191,7 @@ struct EveryLength<F> {
 impl<F: TestFloat> EveryLength<F> {
     fn new(seed: u64) -> Self {
         let mut rng = Rng::new(seed);
-        let n = MAX_LEN + STARTS;
+        let n = MAX_LEN.max(300) + STARTS;
         EveryLength {
             x: rng.floats(n),
             g: rng.floats(n),
@@ -291,6 +291,131 @@ proptest! {
         let old = rng.floats::<f64>(x.len());
         each_op(&mut CheckAll { x: &x, g: &g, old: &old });
     }
+}
+
+/// The mask bits of `x`, counted one element at a time: set where `x > 0` or NaN.
+fn naive_mask<F: TestFloat>(x: &[F]) -> Vec<u64> {
+    let mut words = vec![0u64; x.len().div_ceil(64)];
+    for (i, &v) in x.iter().enumerate() {
+        if v > F::zero() || v.is_nan() {
+            words[i / 64] |= 1 << (i % 64);
+        }
+    }
+    words
+}
+
+/// The masked forward pass of `op` and both masked backward passes built on it (ReLU's or
+/// leaky ReLU's, plain, in place and accumulating), with `kernel`, against the scalar
+/// reference and a naive mask; `context` names the case.
+fn check_masks<F: TestFloat, O: Op<F>, B: Op<F>>(
+    kernel: Kernel,
+    forward: O,
+    backward: B,
+    x: &[F],
+    g: &[F],
+    old: &[F],
+    context: &str,
+) {
+    let n = x.len();
+    let want_words = naive_mask(x);
+    let want_nans = x.iter().filter(|v| v.is_nan()).count();
+    let want_out: Vec<F> = x.iter().map(|&v| forward.scalar(v, v, v)).collect();
+    for in_place in [false, true] {
+        let mut out = vec![F::one(); n];
+        let mut words = vec![u64::MAX; n.div_ceil(64)];
+        let nans = if in_place {
+            out.copy_from_slice(x);
+            mask_forward(kernel, forward, Io::InPlace(&mut out), &mut words)
+        } else {
+            mask_forward(
+                kernel,
+                forward,
+                Io::Map {
+                    src: x,
+                    dst: &mut out,
+                },
+                &mut words,
+            )
+        };
+        let at = format!("{context}, {kernel:?} masked forward, in place {in_place}");
+        assert_same_bits(&out, &want_out, &at);
+        assert_eq!(words, want_words, "{at}: mask bits");
+        assert_eq!(nans, want_nans, "{at}: NaN count");
+    }
+    // Backward from the bits: x is 1 where the bit is set, 0 where it is clear.
+    let bit = |i: usize| {
+        if want_words[i / 64] >> (i % 64) & 1 == 1 {
+            F::one()
+        } else {
+            F::zero()
+        }
+    };
+    let want: Vec<F> = (0..n)
+        .map(|i| backward.scalar(bit(i), g[i], bit(i)))
+        .collect();
+    let mut out = vec![F::one(); n];
+    mask_backward(kernel, backward, &want_words, Some(g), &mut out);
+    assert_same_bits(
+        &out,
+        &want,
+        &format!("{context}, {kernel:?} masked backward"),
+    );
+    let mut grad = g.to_vec();
+    mask_backward(kernel, backward, &want_words, None, &mut grad);
+    assert_same_bits(
+        &grad,
+        &want,
+        &format!("{context}, {kernel:?} masked backward in place"),
+    );
+    let mut acc = old.to_vec();
+    mask_backward(kernel, Accumulate(backward), &want_words, Some(g), &mut acc);
+    let summed: Vec<F> = (0..n)
+        .map(|i| Accumulate(backward).scalar(bit(i), g[i], old[i]))
+        .collect();
+    assert_same_bits(
+        &acc,
+        &summed,
+        &format!("{context}, {kernel:?} masked accumulate"),
+    );
+}
+
+/// Every kernel's masked passes at every length up to a few words and misaligned starts.
+fn masks_every_length<F: TestFloat>() {
+    let max_len = if cfg!(miri) { 70 } else { 300 };
+    let starts = if cfg!(miri) { 2 } else { 8 };
+    let pool = EveryLength::<F>::new(0x3a5c);
+    let slope = F::from(0.01).unwrap();
+    for kernel in supported() {
+        for len in 0..=max_len {
+            for start in 0..starts {
+                let x = &pool.x[start..][..len];
+                let g = &pool.g[start..][..len];
+                let old = &pool.old[..len];
+                let at = format!("length {len}, start {start}");
+                check_masks(kernel, Relu, Backward, x, g, old, &format!("relu, {at}"));
+                let (leaky, leaky_backward) = (Leaky { slope }, LeakyBackward { slope });
+                check_masks(
+                    kernel,
+                    leaky,
+                    leaky_backward,
+                    x,
+                    g,
+                    old,
+                    &format!("leaky, {at}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kernel_masks_f32() {
+    masks_every_length::<f32>();
+}
+
+#[test]
+fn every_kernel_masks_f64() {
+    masks_every_length::<f64>();
 }
 
 /// Fails when a kernel this CPU supports is missing from the list every test here runs, and,
@@ -469,6 +594,13 @@ fn exhaustive_f32() {
                         if let Some(failure) = public_degenerate_parameters(&x, &g) {
                             return (Some(failure), counts);
                         }
+                        // The masked passes (they panic with the details on a mismatch).
+                        let (leaky, leaky_backward) =
+                            (Leaky { slope: 0.01 }, LeakyBackward { slope: 0.01 });
+                        for kernel in supported() {
+                            check_masks(kernel, Relu, Backward, &x, &g, &old, "relu");
+                            check_masks(kernel, leaky, leaky_backward, &x, &g, &old, "leaky 0.01");
+                        }
                         counts = sweep.counts;
                     }
                     (None, counts)
@@ -494,6 +626,9 @@ fn exhaustive_f32() {
     }
     std::println!(
         "  public leaky (slope 0) and clipped (ceiling +inf) slice functions: equal to the scalar functions"
+    );
+    std::println!(
+        "  masked forward (relu, leaky 0.01; slice and in place: outputs, bits, NaN counts) and masked backward (plain, in place, accumulate) in every kernel: exact"
     );
 }
 

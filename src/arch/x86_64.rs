@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{generic, Op, SimdElem, Vector};
+use super::{Body, SimdElem, Vector};
 
 /// Whether this CPU has AVX2: detected at run time with `std`, at compile time without.
 #[inline]
@@ -18,40 +18,24 @@ pub(super) fn has_avx2() -> bool {
     }
 }
 
-/// Runs `op` with the SSE2 lanes of `T`.
+/// Runs `body` with the SSE2 lanes of `T`.
 ///
 /// # Safety
-/// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
-/// `out` itself, but the buffers do not otherwise overlap.
+/// The body's own obligations (SSE2 is part of the x86-64 baseline).
 #[inline(never)]
-pub(super) unsafe fn sse2<T: SimdElem, O: Op<T>>(
-    op: O,
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stream: bool,
-) {
-    // SAFETY: SSE2 is part of the x86-64 baseline; the pointers are the caller's obligation.
-    unsafe { generic::run::<T::Sse2, O>(op, x, g, out, len, stream) }
+pub(super) unsafe fn sse2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
+    // SAFETY: SSE2 is part of the x86-64 baseline; the rest is the caller's obligation.
+    unsafe { body.run::<T::Sse2>() }
 }
 
-/// Runs `op` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
+/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
 ///
 /// # Safety
-/// The CPU supports AVX2; `x` and `g` are valid for reading and `out` for writing `len`
-/// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap.
+/// The CPU supports AVX2, and the body's own obligations hold.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn avx2<T: SimdElem, O: Op<T>>(
-    op: O,
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stream: bool,
-) {
-    // SAFETY: AVX2 and the pointers are the caller's obligations.
-    unsafe { generic::run::<T::Avx2, O>(op, x, g, out, len, stream) }
+pub(super) unsafe fn avx2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
+    // SAFETY: AVX2 and the body's obligations are the caller's.
+    unsafe { body.run::<T::Avx2>() }
 }
 
 /// Implements [`Vector`] for one x86 register type from its intrinsics. Every generated method
@@ -60,7 +44,7 @@ macro_rules! x86_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
-        $andnot:ident, $select:ident, $add:ident, $mul:ident
+        $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -141,6 +125,16 @@ macro_rules! x86_vector {
                 // SAFETY: the caller proved the ISA.
                 Self(unsafe { $mul(self.0, other.0) })
             }
+            #[inline(always)]
+            unsafe fn to_bits(self) -> u64 {
+                // SAFETY: the caller proved the ISA.
+                unsafe { $to_bits(self.0) as u32 as u64 }
+            }
+            #[inline(always)]
+            unsafe fn from_bits(bits: u64) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $from_bits(bits) })
+            }
         }
     };
 }
@@ -148,22 +142,24 @@ macro_rules! x86_vector {
 x86_vector!(
     F32x4, __m128, f32, 4;
     _mm_set1_ps, _mm_loadu_ps, _mm_storeu_ps, _mm_stream_ps, sse_cmp_ps,
-    _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps
+    _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps, _mm_movemask_ps, sse_mask_ps
 );
 x86_vector!(
     F64x2, __m128d, f64, 2;
     _mm_set1_pd, _mm_loadu_pd, _mm_storeu_pd, _mm_stream_pd, sse_cmp_pd,
-    _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd
+    _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd, _mm_movemask_pd, sse_mask_pd
 );
 x86_vector!(
     F32x8, __m256, f32, 8;
     _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
-    _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps
+    _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps, _mm256_movemask_ps,
+    avx_mask_ps
 );
 x86_vector!(
     F64x4, __m256d, f64, 4;
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
-    _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd
+    _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd, _mm256_movemask_pd,
+    avx_mask_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -241,4 +237,63 @@ unsafe fn avx_select_ps(mask: __m256, then: __m256, other: __m256) -> __m256 {
 unsafe fn avx_select_pd(mask: __m256d, then: __m256d, other: __m256d) -> __m256d {
     // SAFETY: the caller proved AVX.
     unsafe { _mm256_blendv_pd(other, then, mask) }
+}
+
+// Lane masks from bits: each 32-bit half of a lane is compared with that lane's bit, so lane
+// `i` becomes all ones where bit `i` of `bits` is set (an f64 lane's two halves agree).
+
+/// The lane mask of the low 4 bits, SSE2 f32.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_mask_ps(bits: u64) -> __m128 {
+    // SAFETY: the caller proved SSE2.
+    unsafe {
+        let lane_bits = _mm_setr_epi32(1, 2, 4, 8);
+        let set = _mm_and_si128(_mm_set1_epi32(bits as i32), lane_bits);
+        _mm_castsi128_ps(_mm_cmpeq_epi32(set, lane_bits))
+    }
+}
+
+/// The lane mask of the low 2 bits, SSE2 f64.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_mask_pd(bits: u64) -> __m128d {
+    // SAFETY: the caller proved SSE2.
+    unsafe {
+        let lane_bits = _mm_setr_epi32(1, 1, 2, 2);
+        let set = _mm_and_si128(_mm_set1_epi32(bits as i32), lane_bits);
+        _mm_castsi128_pd(_mm_cmpeq_epi32(set, lane_bits))
+    }
+}
+
+/// The lane mask of the low 8 bits, AVX2 f32.
+///
+/// # Safety
+/// The CPU supports AVX2.
+#[inline(always)]
+unsafe fn avx_mask_ps(bits: u64) -> __m256 {
+    // SAFETY: the caller proved AVX2.
+    unsafe {
+        let lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        let set = _mm256_and_si256(_mm256_set1_epi32(bits as i32), lane_bits);
+        _mm256_castsi256_ps(_mm256_cmpeq_epi32(set, lane_bits))
+    }
+}
+
+/// The lane mask of the low 4 bits, AVX2 f64.
+///
+/// # Safety
+/// The CPU supports AVX2.
+#[inline(always)]
+unsafe fn avx_mask_pd(bits: u64) -> __m256d {
+    // SAFETY: the caller proved AVX2.
+    unsafe {
+        let lane_bits = _mm256_setr_epi32(1, 1, 2, 2, 4, 4, 8, 8);
+        let set = _mm256_and_si256(_mm256_set1_epi32(bits as i32), lane_bits);
+        _mm256_castsi256_pd(_mm256_cmpeq_epi32(set, lane_bits))
+    }
 }

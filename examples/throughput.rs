@@ -118,6 +118,63 @@ fn size_name(n: usize) -> String {
     }
 }
 
+/// Backward from the 1-bit mask next to backward from the f32 forward values, and the masked
+/// forward pass next to the plain one.
+fn mask_report(quick: bool) {
+    println!(
+        "\nrelu backward from the 1-bit mask (f32): speed vs backward from the f32 forward values"
+    );
+    println!(
+        "{:>9} {:>14} {:>16} {:>14}",
+        "elements", "mask / f32", "masked fwd / fwd", "mask bytes"
+    );
+    for n in SIZES {
+        if n < 1 << 10 || (quick && n > 4 << 20) {
+            continue;
+        }
+        let batches = if n >= 4 << 20 { 9 } else { 21 };
+        let target = if n >= 1 << 22 { 0.05 } else { 0.005 };
+        let x = inputs::<f32>(n, 0);
+        let g = inputs::<f32>(n, 5);
+        let mut out = vec![0.0_f32; n];
+        let mut mask = vec![0_u64; rectify::mask_words(n)];
+        rectify::relu_slice_masked(&x, &mut out, &mut mask);
+        let from_f32 = median_seconds(
+            || rectify::relu_backward(black_box(&x), black_box(&g), black_box(&mut out)),
+            batches,
+            target,
+        );
+        let from_mask = median_seconds(
+            || rectify::relu_backward_masked(black_box(&mask), black_box(&g), black_box(&mut out)),
+            batches,
+            target,
+        );
+        let forward = median_seconds(
+            || rectify::relu_slice(black_box(&x), black_box(&mut out)),
+            batches,
+            target,
+        );
+        let forward_masked = median_seconds(
+            || {
+                black_box(rectify::relu_slice_masked(
+                    black_box(&x),
+                    black_box(&mut out),
+                    black_box(&mut mask),
+                ));
+            },
+            batches,
+            target,
+        );
+        println!(
+            "{:>9} {:>14.2} {:>16.2} {:>9} (1/32)",
+            size_name(n),
+            from_f32 / from_mask,
+            forward / forward_masked,
+            mask.len() * 8
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -134,4 +191,7 @@ fn main() {
     println!("ratios > 1 mean rectify is faster; medians of repeated batches, one thread");
     run::<f32>("f32", &filter, quick);
     run::<f64>("f64", &filter, quick);
+    if "relu_backward_masked".contains(filter.as_str()) {
+        mask_report(quick);
+    }
 }

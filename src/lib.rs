@@ -89,6 +89,14 @@
 //!   [`ActivationStats`]: how many outputs were active, exactly zero (the layer's sparsity) and
 //!   NaN (a NaN reached the layer), counted in the same pass over memory.
 //! - [`sparsity`] counts the zeros of activations you already have.
+//! - A 1-bit mask replaces the forward tensor the backward pass needs: [`relu_slice_masked`]
+//!   (and the in-place and leaky forms) record one bit per element, set where the input was
+//!   greater than zero or NaN, and [`relu_backward_masked`] and its siblings compute the
+//!   backward pass from the bits: 1/32 of the memory of `f32`. One bit cannot say NaN, so a
+//!   NaN input counts as active and its gradient passes; the masked forward passes return the
+//!   number of NaN inputs, so none goes unnoticed. On every other input the masked backward
+//!   pass gives exactly the bits of the plain one. `ReluMask` (feature `alloc`) owns its words
+//!   and remembers the slope.
 //! - `DeadUnitTracker` (feature `alloc`) follows a layer's units over batches and reports the
 //!   units that never fired since the last reset: the dying-ReLU diagnostic.
 //!
@@ -100,7 +108,7 @@
 //!
 //! | CPU | `f32` and `f64` slices | other `Float` types |
 //! |---|---|---|
-//! | x86-64 with AVX2 | `avx2`: 256-bit, detected at run time | portable loop |
+//! | x86-64 with AVX2 (and POPCNT, which every AVX2 CPU has) | `avx2`: 256-bit, detected at run time | portable loop |
 //! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | portable loop |
 //! | aarch64 | `neon`: 128-bit, the aarch64 baseline | portable loop |
 //! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop |
@@ -122,7 +130,7 @@
 //!
 //! - `std` (default): run-time CPU detection, and the standard library for
 //!   [`num_traits::Float`]. Implies `alloc`.
-//! - `alloc`: `DeadUnitTracker`, which owns its counts, without the rest of `std`.
+//! - `alloc`: `DeadUnitTracker` and `ReluMask`, which own memory, without the rest of `std`.
 //! - `libm`: provides [`num_traits::Float`] without the standard library, through num-traits'
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
 #![no_std]

@@ -56,14 +56,6 @@ impl ActivationStats {
     pub fn active_fraction(&self) -> f64 {
         fraction(self.active, self.len)
     }
-
-    /// Counts one output into the statistics.
-    #[inline(always)]
-    fn count<T: Float>(&mut self, y: T) {
-        self.active += usize::from(y > T::zero());
-        self.zeros += usize::from(y == T::zero());
-        self.nans += usize::from(y.is_nan());
-    }
 }
 
 impl core::ops::AddAssign for ActivationStats {
@@ -104,8 +96,8 @@ const BLOCK: usize = 2048;
 
 /// Runs the forward operation `op` over `input` into `output` (or over `output` in place when
 /// `input` is `None`) and returns the statistics of what it wrote, in one pass over memory:
-/// block by block, each block's outputs are classified from its inputs (the scalar reference,
-/// which the kernels match bit for bit) while they are in cache, then the kernel writes them.
+/// block by block, each block's outputs are computed and counted from its inputs (a counting
+/// kernel that writes nothing) while they are in cache, then the kernel writes them.
 /// Streaming stores are chosen as for the whole slice. Lengths are checked by the caller.
 #[inline]
 pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
@@ -121,9 +113,10 @@ pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
     let stream = input.is_some() && arch::should_stream::<T, O>(len);
     for (start, block) in (0..len).step_by(BLOCK).zip(output.chunks_mut(BLOCK)) {
         let source = input.map(|input| &input[start..start + block.len()]);
-        for &x in source.unwrap_or(block).iter() {
-            stats.count(op.scalar(x, x, x));
-        }
+        let [active, zeros, nans] = arch::count(op, source.unwrap_or(block));
+        stats.active += active;
+        stats.zeros += zeros;
+        stats.nans += nans;
         let io = match source {
             Some(src) => Io::Map { src, dst: block },
             None => Io::InPlace(block),

@@ -381,3 +381,74 @@ impl<T: SimdElem, O: Op<T>> Body<T> for MaskBackward<T, O> {
         }
     }
 }
+
+/// Counts the outputs `op` gives for `len` elements of `x` (valid for reading): how many are
+/// greater than zero, exactly zero, and NaN. Nothing is written.
+pub(super) struct Count<T, O> {
+    pub(super) op: O,
+    pub(super) x: *const T,
+    pub(super) len: usize,
+}
+
+/// Outputs greater than zero, equal to zero, and NaN.
+pub(crate) type Counts = [usize; 3];
+
+/// Counts one output.
+#[inline(always)]
+fn count_one<T: Float>(counts: &mut Counts, y: T) {
+    counts[0] += usize::from(y > T::zero());
+    counts[1] += usize::from(y == T::zero());
+    counts[2] += usize::from(y.is_nan());
+}
+
+impl<T: Float, O: Op<T>> Job<T> for Count<T, O> {
+    type Output = Counts;
+    type On<U: SimdElem> = Count<U, O::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> Count<U, O::Cast<U>> {
+        Count {
+            op: self.op.cast(),
+            x: self.x.cast(),
+            len: self.len,
+        }
+    }
+    unsafe fn run_scalar(self) -> Counts {
+        let mut counts = [0; 3];
+        for i in 0..self.len {
+            // SAFETY: i < len.
+            let x = unsafe { ptr::read(self.x.add(i)) };
+            count_one(&mut counts, self.op.scalar(x, x, x));
+        }
+        counts
+    }
+}
+
+impl<T: SimdElem, O: Op<T>> Body<T> for Count<T, O> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) -> Counts {
+        let lanes = V::LANES;
+        let (mut positive, mut zero, mut ordered) = (0usize, 0usize, 0usize);
+        let mut i = 0;
+        while i + lanes <= self.len {
+            // SAFETY: i + LANES <= len; the ISA is the caller's.
+            unsafe {
+                let x = V::load(self.x.add(i));
+                let y = self.op.lanes(x, x, x);
+                let z = V::splat(T::zero());
+                positive += y.gt(z).to_bits().count_ones() as usize;
+                // y == 0 exactly where y <= 0 and 0 <= y.
+                zero += (y.le(z).to_bits() & z.le(y).to_bits()).count_ones() as usize;
+                ordered += y.le(y).to_bits().count_ones() as usize;
+            }
+            i += lanes;
+        }
+        let mut counts = [positive, zero, i - ordered];
+        while i < self.len {
+            // SAFETY: i < len.
+            let x = unsafe { ptr::read(self.x.add(i)) };
+            count_one(&mut counts, self.op.scalar(x, x, x));
+            i += 1;
+        }
+        counts
+    }
+}

@@ -429,6 +429,19 @@ pub(crate) fn should_stream<T: Float, O: Op<T>>(len: usize) -> bool {
     len.saturating_mul(buffers * size_of::<T>()) >= STREAM_MIN_BYTES
 }
 
+/// Counts the outputs `op` gives for `x` with the selected kernel: greater than zero, exactly
+/// zero, and NaN. Nothing is written.
+pub(crate) fn count<T: Float + 'static, O: Op<T>>(op: O, x: &[T]) -> generic::Counts {
+    let job = generic::Count {
+        op,
+        x: x.as_ptr(),
+        len: x.len(),
+    };
+    // SAFETY: the pointer and length come from one slice; `selected` returns only supported
+    // kernels.
+    unsafe { dispatch(Kernel::selected(), job) }
+}
+
 /// Runs `op` over `io`, one block of a longer slice, with the selected kernel and with
 /// streaming stores as decided for the whole slice.
 #[inline]

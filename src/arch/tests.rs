@@ -437,9 +437,9 @@ fn every_supported_kernel_is_tested() {
         expected.push("sse2");
         // Detected at run time with `std`, enabled at compile time without.
         #[cfg(feature = "std")]
-        let avx2 = std::is_x86_feature_detected!("avx2");
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt");
         #[cfg(not(feature = "std"))]
-        let avx2 = cfg!(target_feature = "avx2");
+        let avx2 = cfg!(all(target_feature = "avx2", target_feature = "popcnt"));
         if avx2 {
             expected.push("avx2");
         }

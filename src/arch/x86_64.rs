@@ -5,16 +5,17 @@ use core::arch::x86_64::*;
 
 use super::{Body, SimdElem, Vector};
 
-/// Whether this CPU has AVX2: detected at run time with `std`, at compile time without.
+/// Whether this CPU has AVX2 and POPCNT (which every AVX2 CPU has; the counting kernels use
+/// it): detected at run time with `std`, at compile time without.
 #[inline]
 pub(super) fn has_avx2() -> bool {
     #[cfg(feature = "std")]
     {
-        std::is_x86_feature_detected!("avx2")
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt")
     }
     #[cfg(not(feature = "std"))]
     {
-        cfg!(target_feature = "avx2")
+        cfg!(all(target_feature = "avx2", target_feature = "popcnt"))
     }
 }
 
@@ -28,11 +29,11 @@ pub(super) unsafe fn sse2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     unsafe { body.run::<T::Sse2>() }
 }
 
-/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
+/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2 and POPCNT.
 ///
 /// # Safety
-/// The CPU supports AVX2, and the body's own obligations hold.
-#[target_feature(enable = "avx2")]
+/// The CPU supports AVX2 and POPCNT ([`has_avx2`]), and the body's own obligations hold.
+#[target_feature(enable = "avx2,popcnt")]
 pub(super) unsafe fn avx2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     // SAFETY: AVX2 and the body's obligations are the caller's.
     unsafe { body.run::<T::Avx2>() }

@@ -197,6 +197,7 @@ impl<T: Float + 'static> ReluMask<T> {
     #[track_caller]
     pub fn leaky_relu_slice(&mut self, input: &[T], slope: T, output: &mut [T]) -> usize {
         let function = "ReluMask::leaky_relu_slice";
+        // Check the slope before touching the mask, so a panic leaves it as it was.
         crate::family::Member::leaky(function, slope);
         crate::slice::check_len(function, "input", input.len(), "output", output.len());
         let words = self.prepare(input.len(), slope);
@@ -220,6 +221,7 @@ impl<T: Float + 'static> ReluMask<T> {
     /// ```
     #[track_caller]
     pub fn leaky_relu_in_place(&mut self, values: &mut [T], slope: T) -> usize {
+        // Check the slope before touching the mask, so a panic leaves it as it was.
         crate::family::Member::leaky("ReluMask::leaky_relu_in_place", slope);
         let words = self.prepare(values.len(), slope);
         mask::leaky_relu_in_place_masked(values, slope, words)

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{bits_of, spec_backward, spec_derivative, spec_relu, TestFloat};
+use common::{bits_of, edge_pairs, spec_backward, spec_derivative, spec_relu, TestFloat};
 
 fn scalar_functions<F: TestFloat>() {
     for x in F::edge_values() {
@@ -48,12 +48,7 @@ fn slice_functions<F: TestFloat>() {
 
 /// Every (forward, gradient) pair of edge values, with forward as the input and as the output.
 fn backward_functions<F: TestFloat>() {
-    let edges = F::edge_values();
-    let forward: Vec<F> = edges
-        .iter()
-        .flat_map(|&f| edges.iter().map(move |_| f))
-        .collect();
-    let grad: Vec<F> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    let (forward, grad) = edge_pairs::<F>();
     let want: Vec<F> = forward
         .iter()
         .zip(&grad)

@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 
-use common::{assert_same_bits, TestFloat};
+use common::{assert_same_bits, edge_pairs, TestFloat};
 
 fn spec_leaky<F: TestFloat>(x: F, a: F) -> F {
     if x.is_nan() || x > F::zero() {
@@ -217,12 +217,7 @@ fn ceilings<F: TestFloat>() -> Vec<F> {
 /// The edge table, and every pair of edge values for the backward passes; long enough to
 /// reach the SIMD kernels.
 fn edge_table<F: TestFloat>() {
-    let edges = F::edge_values();
-    let x: Vec<F> = edges
-        .iter()
-        .flat_map(|&a| edges.iter().map(move |_| a))
-        .collect();
-    let g: Vec<F> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    let (x, g) = edge_pairs::<F>();
     let old: Vec<F> = g.iter().rev().copied().collect();
     for (&slope, &ceiling) in slopes::<F>().iter().zip(ceilings::<F>().iter().cycle()) {
         check_unary(&x, slope, ceiling);

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::prelude::*;
 
-use common::{assert_same_bits, TestFloat};
+use common::{assert_same_bits, edge_pairs, TestFloat};
 
 /// The forward input with NaNs replaced, where the plain backward pass would return the NaN
 /// and the mask passes the gradient: what the mask's backward equals.
@@ -129,12 +129,7 @@ properties!(f64_properties, f64, u64);
 
 #[test]
 fn edge_values() {
-    let edges = f32::edge_values();
-    let x: Vec<f32> = edges
-        .iter()
-        .flat_map(|&a| edges.iter().map(move |_| a))
-        .collect();
-    let g: Vec<f32> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    let (x, g) = edge_pairs::<f32>();
     for slope in [0.0, 0.01, -0.5] {
         check(&x, &g, &g, slope);
     }

@@ -34,9 +34,10 @@ mod aarch64;
 mod x86_64;
 
 /// Slices shorter than this take the portable loop, inlined at the call site, and pay for no
-/// dispatch. Measured on this crate's 2-core Xeon (benches/relu.rs, `tiny` group): at 64 f32
-/// elements the inlined loop and the dispatched AVX2 kernel are within a nanosecond of each
-/// other, at 128 the kernel wins.
+/// dispatch. Measured on this crate's 2-core Xeon with direct calls in a loop, f32
+/// `relu_slice` against the naive `x.max(0.0)` loop: the inlined loop runs 1.14x at 63
+/// elements, the dispatched AVX2 kernel 1.11x at 64 and 1.26x at 128; at 8 to 32 elements the
+/// inlined loop and the naive one are within noise of each other.
 const SHORT: usize = 64;
 
 /// Operations with a separate output switch to streaming (non-temporal) stores once they touch
@@ -299,7 +300,7 @@ pub(crate) enum Kernel {
     /// 128-bit SSE2, the x86-64 baseline.
     #[cfg(target_arch = "x86_64")]
     Sse2,
-    /// 256-bit AVX2, detected at run time (or enabled at compile time).
+    /// 256-bit AVX2 (with POPCNT), detected at run time (or enabled at compile time).
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// 128-bit NEON, the aarch64 baseline.

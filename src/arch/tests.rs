@@ -19,7 +19,7 @@ use super::{
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use common::{assert_same_bits, Rng, TestFloat};
+use common::{assert_same_bits, edge_pairs, Rng, TestFloat};
 
 /// How an operation is laid over its buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,12 +253,7 @@ fn every_kernel_every_length_and_start_f64() {
 
 /// Every (x, g) pair of edge values, long enough to reach the vector loop.
 fn edge_table<F: TestFloat>() {
-    let edges = F::edge_values();
-    let x: Vec<F> = edges
-        .iter()
-        .flat_map(|&a| edges.iter().map(move |_| a))
-        .collect();
-    let g: Vec<F> = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    let (x, g) = edge_pairs::<F>();
     let old: Vec<F> = g.iter().rev().copied().collect();
     each_op(&mut CheckAll {
         x: &x,

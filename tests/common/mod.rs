@@ -112,6 +112,18 @@ impl TestFloat for f64 {
     }
 }
 
+/// Every pair of edge values: `x[i]` and `g[i]` run through all combinations, long enough to
+/// reach the SIMD loops.
+pub fn edge_pairs<F: TestFloat>() -> (Vec<F>, Vec<F>) {
+    let edges = F::edge_values();
+    let x = edges
+        .iter()
+        .flat_map(|&a| edges.iter().map(move |_| a))
+        .collect();
+    let g = edges.iter().flat_map(|_| edges.iter().copied()).collect();
+    (x, g)
+}
+
 /// The contract's `relu` column, written from the table rather than from the implementation.
 pub fn spec_relu<F: TestFloat>(x: F) -> F {
     if x.is_nan() || x > F::zero() {

@@ -73,6 +73,12 @@
 //! add to the gradient already there: `grad_input[i] + value`, or `value` itself where it is
 //! NaN (so the forward pass's NaN arrives exactly).
 //!
+//! Where a result is computed by arithmetic on a NaN (a NaN gradient times a leaky slope, a
+//! NaN already in an accumulated gradient), it is a NaN whose payload is whatever the
+//! hardware's multiply or add produces: Rust does not specify it, though every kernel here
+//! gives the same bits as the scalar functions on the same CPU. The NaNs that pass through
+//! without arithmetic keep their bits exactly.
+//!
 //! The slice functions panic, before writing anything, for a NaN or infinite slope and for a
 //! ceiling that is NaN, zero or negative. The scalar functions do not check their parameter
 //! (they run in hot loops) and say what they return for such a value.

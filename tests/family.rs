@@ -219,11 +219,16 @@ fn ceilings<F: TestFloat>() -> Vec<F> {
 fn edge_table<F: TestFloat>() {
     let (x, g) = edge_pairs::<F>();
     let old: Vec<F> = g.iter().rev().copied().collect();
-    for (&slope, &ceiling) in slopes::<F>().iter().zip(ceilings::<F>().iter().cycle()) {
+    // Miri interprets every element: it checks a few parameters.
+    let some = if cfg!(miri) { 2 } else { usize::MAX };
+    let pairs = slopes::<F>()
+        .into_iter()
+        .zip(ceilings::<F>().into_iter().cycle());
+    for (slope, ceiling) in pairs.take(some) {
         check_unary(&x, slope, ceiling);
         check_binary(&x, &g, &old, slope, ceiling);
     }
-    for &ceiling in &ceilings::<F>() {
+    for &ceiling in ceilings::<F>().iter().take(some) {
         check_unary(&x, F::zero(), ceiling);
         check_binary(&x, &g, &old, F::zero(), ceiling);
     }
@@ -383,7 +388,7 @@ macro_rules! properties {
             }
 
             proptest! {
-                #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 500 }))]
+                #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 1 } else { 500 }))]
 
                 #[test]
                 fn matches_the_spec((x, g, old) in vectors(), slope in slope(), ceiling in ceiling()) {

@@ -278,7 +278,10 @@ proptest! {
     /// f64 has too many bit patterns to sweep: random raw bits through every kernel instead.
     #[test]
     fn every_kernel_raw_bits_f64(
-        x in proptest::collection::vec(any::<u64>().prop_map(f64::from_bits), 0..300),
+        x in proptest::collection::vec(
+            any::<u64>().prop_map(f64::from_bits),
+            0..if cfg!(miri) { 80 } else { 300 },
+        ),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::new(seed);

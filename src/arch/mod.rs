@@ -424,10 +424,15 @@ unsafe fn run_selected<T: Float + 'static, O: Op<T>>(
     unsafe { run(Kernel::selected(), op, x, g, out, len, stream_min_bytes) }
 }
 
+/// Bytes `op` touches over `len` elements: its inputs and its output.
+fn touched_bytes<T: Float, O: Op<T>>(len: usize) -> usize {
+    let buffers = 2 + usize::from(O::BINARY);
+    len.saturating_mul(buffers * size_of::<T>())
+}
+
 /// Whether `op` over `len` elements with a separate output writes it with streaming stores.
 pub(crate) fn should_stream<T: Float, O: Op<T>>(len: usize) -> bool {
-    let buffers = 2 + usize::from(O::BINARY);
-    len.saturating_mul(buffers * size_of::<T>()) >= STREAM_MIN_BYTES
+    touched_bytes::<T, O>(len) >= STREAM_MIN_BYTES
 }
 
 /// Counts the outputs `op` gives for `x` with the selected kernel: greater than zero, exactly
@@ -550,8 +555,7 @@ unsafe fn run<T: Float + 'static, O: Op<T>>(
     len: usize,
     stream_min_bytes: usize,
 ) {
-    let buffers = 2 + usize::from(O::BINARY);
-    let stream = len.saturating_mul(buffers * size_of::<T>()) >= stream_min_bytes;
+    let stream = touched_bytes::<T, O>(len) >= stream_min_bytes;
     let job = generic::Elementwise {
         op,
         x,

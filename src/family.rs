@@ -80,9 +80,11 @@ impl<T: Float + 'static> Member<T> {
     #[inline]
     pub(crate) fn forward_masked(self, io: Io<'_, T>, words: &mut [u64]) -> usize {
         let kernel = Kernel::selected();
+        // As for the plain forward pass; the mask adds a thirty-second of a buffer.
+        let stream = matches!(io, Io::Map { .. }) && arch::should_stream::<T, Relu>(io.len());
         match self {
-            Member::Relu => arch::mask_forward(kernel, Relu, io, words),
-            Member::Leaky(slope) => arch::mask_forward(kernel, Leaky { slope }, io, words),
+            Member::Relu => arch::mask_forward(kernel, Relu, io, words, stream),
+            Member::Leaky(slope) => arch::mask_forward(kernel, Leaky { slope }, io, words, stream),
             Member::Clipped(_) => unreachable!("clipped ReLU has no masked pass"),
         }
     }
@@ -98,17 +100,22 @@ impl<T: Float + 'static> Member<T> {
         accumulate: bool,
     ) {
         let kernel = Kernel::selected();
+        let stream = arch::should_stream_masked::<T>(out.len());
         match (self, accumulate) {
-            (Member::Relu, false) => arch::mask_backward(kernel, Backward, words, grad, out),
+            (Member::Relu, false) => {
+                arch::mask_backward(kernel, Backward, words, grad, out, stream)
+            }
             (Member::Relu, true) => {
-                arch::mask_backward(kernel, Accumulate(Backward), words, grad, out)
+                let op = Accumulate(Backward);
+                arch::mask_backward(kernel, op, words, grad, out, stream)
             }
             (Member::Leaky(slope), false) => {
-                arch::mask_backward(kernel, LeakyBackward { slope }, words, grad, out)
+                let op = LeakyBackward { slope };
+                arch::mask_backward(kernel, op, words, grad, out, stream)
             }
             (Member::Leaky(slope), true) => {
                 let op = Accumulate(LeakyBackward { slope });
-                arch::mask_backward(kernel, op, words, grad, out)
+                arch::mask_backward(kernel, op, words, grad, out, stream)
             }
             (Member::Clipped(_), _) => unreachable!("clipped ReLU has no masked pass"),
         }

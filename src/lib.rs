@@ -114,7 +114,7 @@
 //!
 //! | CPU | `f32` and `f64` slices | other `Float` types |
 //! |---|---|---|
-//! | x86-64 with AVX2 (and POPCNT, which every AVX2 CPU has) | `avx2`: 256-bit, detected at run time | portable loop |
+//! | x86-64 with AVX2 | `avx2`: 256-bit, detected at run time | portable loop |
 //! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | portable loop |
 //! | aarch64 | `neon`: 128-bit, the aarch64 baseline | portable loop |
 //! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop |

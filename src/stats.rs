@@ -90,15 +90,10 @@ pub fn sparsity<T: Float>(values: &[T]) -> f64 {
     fraction(zeros, values.len())
 }
 
-/// Elements per block of a pass with statistics: the block is counted from its input while
-/// that is in L1, then the kernel runs over it.
-const BLOCK: usize = 2048;
-
 /// Runs the forward operation `op` over `input` into `output` (or over `output` in place when
-/// `input` is `None`) and returns the statistics of what it wrote, in one pass over memory:
-/// block by block, each block's outputs are computed and counted from its inputs (a counting
-/// kernel that writes nothing) while they are in cache, then the kernel writes them.
-/// Streaming stores are chosen as for the whole slice. Lengths are checked by the caller.
+/// `input` is `None`) and returns the statistics of what it wrote. The kernel counts each
+/// result as it stores it, in vector registers: one pass, nothing read twice. Streaming stores
+/// are chosen as for the plain forward pass. Lengths are checked by the caller.
 #[inline]
 pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
     op: O,
@@ -106,22 +101,16 @@ pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
     output: &mut [T],
 ) -> ActivationStats {
     let len = output.len();
-    let mut stats = ActivationStats {
-        len,
-        ..ActivationStats::default()
-    };
     let stream = input.is_some() && arch::should_stream::<T, O>(len);
-    for (start, block) in (0..len).step_by(BLOCK).zip(output.chunks_mut(BLOCK)) {
-        let source = input.map(|input| &input[start..start + block.len()]);
-        let [active, zeros, nans] = arch::count(op, source.unwrap_or(block));
-        stats.active += active;
-        stats.zeros += zeros;
-        stats.nans += nans;
-        let io = match source {
-            Some(src) => Io::Map { src, dst: block },
-            None => Io::InPlace(block),
-        };
-        arch::apply_blocked(op, io, stream);
+    let io = match input {
+        Some(src) => Io::Map { src, dst: output },
+        None => Io::InPlace(output),
+    };
+    let [active, zeros, nans] = arch::forward_counted_selected(op, io, stream);
+    ActivationStats {
+        active,
+        zeros,
+        nans,
+        len,
     }
-    stats
 }

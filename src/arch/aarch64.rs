@@ -23,7 +23,7 @@ macro_rules! neon_vector {
         $dup:ident, $ld:ident, $st:ident, $cgt:ident, $cle:ident, $add:ident, $mul:ident,
         $to_u:ident, $from_u:ident, $bic:ident, $bsl:ident,
         $uint:ty, $lane_bits:expr, $ld_u:ident, $dup_u:ident, $and_u:ident, $tst:ident,
-        $addv:ident
+        $addv:ident, $sub_u:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -107,6 +107,17 @@ macro_rules! neon_vector {
                     Self($from_u($tst($dup_u(bits as $uint), lanes)))
                 }
             }
+            #[inline(always)]
+            unsafe fn tally(self, mask: Self) -> Self {
+                // SAFETY: NEON is the aarch64 baseline. All ones is minus one: subtracting the
+                // mask adds one where it is set.
+                Self(unsafe { $from_u($sub_u($to_u(self.0), $to_u(mask.0))) })
+            }
+            #[inline(always)]
+            unsafe fn tally_sum(self) -> u64 {
+                // SAFETY: NEON is the aarch64 baseline.
+                unsafe { $addv($to_u(self.0)) as u64 }
+            }
         }
     };
 }
@@ -115,11 +126,13 @@ neon_vector!(
     F32x4, float32x4_t, f32, 4;
     vdupq_n_f32, vld1q_f32, vst1q_f32, vcgtq_f32, vcleq_f32, vaddq_f32, vmulq_f32,
     vreinterpretq_u32_f32, vreinterpretq_f32_u32, vbicq_u32, vbslq_f32,
-    u32, [1, 2, 4, 8], vld1q_u32, vdupq_n_u32, vandq_u32, vtstq_u32, vaddvq_u32
+    u32, [1, 2, 4, 8], vld1q_u32, vdupq_n_u32, vandq_u32, vtstq_u32, vaddvq_u32,
+    vsubq_u32
 );
 neon_vector!(
     F64x2, float64x2_t, f64, 2;
     vdupq_n_f64, vld1q_f64, vst1q_f64, vcgtq_f64, vcleq_f64, vaddq_f64, vmulq_f64,
     vreinterpretq_u64_f64, vreinterpretq_f64_u64, vbicq_u64, vbslq_f64,
-    u64, [1, 2], vld1q_u64, vdupq_n_u64, vandq_u64, vtstq_u64, vaddvq_u64
+    u64, [1, 2], vld1q_u64, vdupq_n_u64, vandq_u64, vtstq_u64, vaddvq_u64,
+    vsubq_u64
 );

@@ -3,7 +3,7 @@
 use core::mem::size_of;
 use core::ptr;
 
-use num_traits::Float;
+use num_traits::{Float, One, Zero};
 
 use super::{Body, Job, Op, SimdElem, Vector};
 
@@ -11,63 +11,211 @@ use super::{Body, Job, Op, SimdElem, Vector};
 /// the latency of loads and compares.
 const UNROLL: usize = 4;
 
-/// Applies `op` to one element with the scalar reference.
-///
-/// # Safety
-/// `x`, `g` are valid for reading and `out` for writing one element.
-#[inline(always)]
-unsafe fn one<T: Float, O: Op<T>>(op: O, x: *const T, g: *const T, out: *mut T) {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        let xv = ptr::read(x);
-        let gv = if O::BINARY { ptr::read(g) } else { xv };
-        let old = if O::READS_OUT { ptr::read(out) } else { xv };
-        ptr::write(out, op.scalar(xv, gv, old));
+/// Where the loop reads the inputs of element `i`, and how it applies the operation to them.
+pub(super) trait Source<T: Float>: Copy {
+    /// The input `x` of element `i` and `op`'s result; `out` holds the output's previous
+    /// values, which `op` reads where [`Op::READS_OUT`].
+    ///
+    /// # Safety
+    /// `i` is below the length the source was built for, and `out` is valid for that length.
+    unsafe fn one<O: Op<T>>(self, op: O, i: usize, out: *const T) -> (T, T);
+}
+
+/// A [`Source`] that also reads `LANES` elements at a time.
+pub(super) trait LaneSource<V: Vector>: Source<V::Elem> {
+    /// The inputs and `op`'s results for elements `i..i + LANES`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA, `i + LANES` is at most the length the source was built for,
+    /// and `out` is valid for that length.
+    unsafe fn lanes<O: Op<V::Elem>>(self, op: O, i: usize, out: *const V::Elem) -> Step<V>;
+}
+
+/// One vector step of the loop: the inputs `x`, the results `y`, and `not_positive`, the lane
+/// mask of the results at most zero. What a [`LaneTally`] sees; the parts it ignores are
+/// optimised away.
+#[derive(Clone, Copy)]
+pub(super) struct Step<V> {
+    x: V,
+    y: V,
+    not_positive: V,
+}
+
+/// Inputs from buffers: `x`, and `g` for binary operations (`g` may be `x`), valid for reading
+/// the loop's length.
+#[derive(Clone, Copy)]
+pub(super) struct Buffers<T> {
+    pub(super) x: *const T,
+    pub(super) g: *const T,
+}
+
+impl<T: Float> Source<T> for Buffers<T> {
+    #[inline(always)]
+    unsafe fn one<O: Op<T>>(self, op: O, i: usize, out: *const T) -> (T, T) {
+        // SAFETY: i is below the length, by the caller.
+        unsafe {
+            let x = ptr::read(self.x.add(i));
+            let g = if O::BINARY {
+                ptr::read(self.g.add(i))
+            } else {
+                x
+            };
+            let old = if O::READS_OUT {
+                ptr::read(out.add(i))
+            } else {
+                x
+            };
+            (x, op.scalar(x, g, old))
+        }
     }
 }
 
-/// Applies `op` to `len` elements with the scalar reference, one at a time.
+impl<V: Vector> LaneSource<V> for Buffers<V::Elem> {
+    #[inline(always)]
+    unsafe fn lanes<O: Op<V::Elem>>(self, op: O, i: usize, out: *const V::Elem) -> Step<V> {
+        // SAFETY: i + LANES is within the length and the ISA is supported, by the caller.
+        unsafe {
+            let x = V::load(self.x.add(i));
+            let g = if O::BINARY { V::load(self.g.add(i)) } else { x };
+            let old = if O::READS_OUT { V::load(out.add(i)) } else { x };
+            let (y, not_positive) = op.lanes_not_positive(x, g, old);
+            Step { x, y, not_positive }
+        }
+    }
+}
+
+/// Elements per mask word.
+pub(crate) const WORD: usize = 64;
+
+/// Inputs of a backward operation from a 1-bit mask: `x` is one where bit `i % 64` of
+/// `words[i / 64]` is set and zero where it is clear ([`Op::lanes_masked`]); `g` from a buffer.
+/// `words` is valid for reading `len.div_ceil(64)` words and `g` for reading `len` elements.
+#[derive(Clone, Copy)]
+pub(super) struct MaskBits<T> {
+    pub(super) words: *const u64,
+    pub(super) g: *const T,
+}
+
+impl<T: Float> Source<T> for MaskBits<T> {
+    #[inline(always)]
+    unsafe fn one<O: Op<T>>(self, op: O, i: usize, out: *const T) -> (T, T) {
+        // SAFETY: i is below the length, so its word and element exist.
+        unsafe {
+            let set = ptr::read(self.words.add(i / WORD)) >> (i % WORD) & 1 == 1;
+            let x = if set { T::one() } else { T::zero() };
+            let old = if O::READS_OUT {
+                ptr::read(out.add(i))
+            } else {
+                x
+            };
+            (x, op.scalar(x, ptr::read(self.g.add(i)), old))
+        }
+    }
+}
+
+impl<V: Vector> LaneSource<V> for MaskBits<V::Elem> {
+    #[inline(always)]
+    unsafe fn lanes<O: Op<V::Elem>>(self, op: O, i: usize, out: *const V::Elem) -> Step<V> {
+        let (w, s) = (i / WORD, i % WORD);
+        // SAFETY: i + LANES is within the length, so word w exists, and word w + 1 exists when
+        // the lanes reach past word w; the ISA is the caller's.
+        unsafe {
+            let mut bits = ptr::read(self.words.add(w)) >> s;
+            if s + V::LANES > WORD {
+                bits |= ptr::read(self.words.add(w + 1)) << (WORD - s);
+            }
+            let clear = V::from_bits(!bits);
+            let g = V::load(self.g.add(i));
+            let old = if O::READS_OUT { V::load(out.add(i)) } else { g };
+            let y = op.lanes_masked(clear, g, old);
+            Step {
+                x: clear.and_not(V::splat(V::Elem::one())),
+                y,
+                not_positive: y.le(V::splat(V::Elem::zero())),
+            }
+        }
+    }
+}
+
+/// What the loop does with each element besides storing its result, in order: nothing (`()`),
+/// count the results ([`Counts`], [`LaneCounts`]), or fill a 1-bit mask from the inputs
+/// ([`MaskWords`], [`LaneMaskWords`]).
+pub(super) trait Tally<T: Float> {
+    /// Sees the next element: its input `x` and result `y`.
+    ///
+    /// # Safety
+    /// As the implementing type documents.
+    unsafe fn one(&mut self, x: T, y: T);
+}
+
+/// A [`Tally`] that also sees `LANES` elements at a time.
+pub(super) trait LaneTally<V: Vector>: Tally<V::Elem> {
+    /// Sees the next `LANES` elements.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA, and as for [`Tally::one`].
+    unsafe fn lanes(&mut self, step: Step<V>);
+}
+
+impl<T: Float> Tally<T> for () {
+    #[inline(always)]
+    unsafe fn one(&mut self, _x: T, _y: T) {}
+}
+
+impl<V: Vector> LaneTally<V> for () {
+    #[inline(always)]
+    unsafe fn lanes(&mut self, _step: Step<V>) {}
+}
+
+/// Applies `op` to elements `from..to`, one at a time, with the scalar reference: inputs from
+/// `src`, results to `out` and `tally`.
 ///
 /// # Safety
-/// `x` and `g` are valid for reading and `out` for reading and writing `len` elements; `x` or `g` may be
-/// `out` itself, but the buffers do not otherwise overlap.
+/// `src` and `out` are valid for the loop's length (`out` for reading and writing), `to` is at
+/// most that length, and `out` overlaps an input only where it is that input itself.
 #[inline(always)]
-pub(super) unsafe fn scalar_loop<T: Float, O: Op<T>>(
+unsafe fn scalar_loop<T: Float, O: Op<T>, S: Source<T>, C: Tally<T>>(
     op: O,
-    x: *const T,
-    g: *const T,
+    src: S,
     out: *mut T,
-    len: usize,
+    from: usize,
+    to: usize,
+    tally: &mut C,
 ) {
-    for i in 0..len {
-        // SAFETY: i < len, and the caller guarantees `len` valid elements.
-        unsafe { one(op, x.add(i), g.add(i), out.add(i)) }
+    for i in from..to {
+        // SAFETY: i < to <= the length, by the caller.
+        unsafe {
+            let (x, y) = src.one(op, i, out);
+            tally.one(x, y);
+            ptr::write(out.add(i), y);
+        }
     }
 }
 
 /// Applies `op` to `len` elements with vectors of type `V`: four vectors at a time, then one,
-/// then a scalar tail. With `stream`, a scalar head first aligns `out` to a vector, the stores
+/// then a scalar tail, reading from `src` and passing each result to `tally` before it is
+/// stored to `out`. With `stream`, a scalar head first aligns `out` to a vector, the stores
 /// bypass the cache, and a fence ends the call.
 ///
 /// # Safety
-/// The CPU supports `V`'s ISA; `x` and `g` are valid for reading and `out` for writing `len`
-/// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap.
+/// The CPU supports `V`'s ISA; `src` is valid for `len` elements and `out` for reading and
+/// writing `len` elements; `out` overlaps an input only where it is that input itself.
 #[inline(always)]
-pub(super) unsafe fn run<V: Vector, O: Op<V::Elem>>(
+unsafe fn run<V: Vector, O: Op<V::Elem>, S: LaneSource<V>, C: LaneTally<V>>(
     op: O,
-    x: *const V::Elem,
-    g: *const V::Elem,
+    src: S,
     out: *mut V::Elem,
     len: usize,
     stream: bool,
+    tally: &mut C,
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
         if stream {
-            run_stores::<V, O, true>(op, x, g, out, len);
+            run_stores::<V, O, S, C, true>(op, src, out, len, tally);
             V::fence();
         } else {
-            run_stores::<V, O, false>(op, x, g, out, len);
+            run_stores::<V, O, S, C, false>(op, src, out, len, tally);
         }
     }
 }
@@ -77,12 +225,18 @@ pub(super) unsafe fn run<V: Vector, O: Op<V::Elem>>(
 /// # Safety
 /// As for [`run`].
 #[inline(always)]
-unsafe fn run_stores<V: Vector, O: Op<V::Elem>, const STREAM: bool>(
+unsafe fn run_stores<
+    V: Vector,
+    O: Op<V::Elem>,
+    S: LaneSource<V>,
+    C: LaneTally<V>,
+    const STREAM: bool,
+>(
     op: O,
-    x: *const V::Elem,
-    g: *const V::Elem,
+    src: S,
     out: *mut V::Elem,
     len: usize,
+    tally: &mut C,
 ) {
     let lanes = V::LANES;
     // Streaming stores need `out` aligned to a vector: a scalar head reaches the first such
@@ -94,49 +248,55 @@ unsafe fn run_stores<V: Vector, O: Op<V::Elem>, const STREAM: bool>(
         0
     };
     // SAFETY: head <= len.
-    unsafe { scalar_loop(op, x, g, out, head) };
+    unsafe { scalar_loop(op, src, out, 0, head, tally) };
     let mut i = head;
 
     // With STREAM, `out.add(i)` is aligned to `size_of::<V>()` from here on.
     while i + UNROLL * lanes <= len {
         for k in 0..UNROLL {
-            let j = i + k * lanes;
-            // SAFETY: j + LANES <= i + UNROLL * LANES <= len; the ISA is the caller's.
-            unsafe { vector::<V, O, STREAM>(op, x.add(j), g.add(j), out.add(j)) };
+            // SAFETY: i + (k + 1) * LANES <= i + UNROLL * LANES <= len; the ISA is the caller's.
+            unsafe { vector::<V, O, S, C, STREAM>(op, src, out, i + k * lanes, tally) };
         }
         i += UNROLL * lanes;
     }
     while i + lanes <= len {
         // SAFETY: i + LANES <= len; the ISA is the caller's.
-        unsafe { vector::<V, O, STREAM>(op, x.add(i), g.add(i), out.add(i)) };
+        unsafe { vector::<V, O, S, C, STREAM>(op, src, out, i, tally) };
         i += lanes;
     }
     // SAFETY: i <= len.
-    unsafe { scalar_loop(op, x.add(i), g.add(i), out.add(i), len - i) };
+    unsafe { scalar_loop(op, src, out, i, len, tally) };
 }
 
-/// Applies `op` to the `LANES` elements at the pointers.
+/// Applies `op` to the `LANES` elements from `i`.
 ///
 /// # Safety
-/// The CPU supports `V`'s ISA; the pointers are valid for `LANES` elements; with `STREAM`,
-/// `out` is aligned to `size_of::<V>()` and the caller fences before returning.
+/// The CPU supports `V`'s ISA; `i + LANES` is within the length `src` and `out` are valid for;
+/// with `STREAM`, `out.add(i)` is aligned to `size_of::<V>()` and the caller fences before
+/// returning.
 #[inline(always)]
-unsafe fn vector<V: Vector, O: Op<V::Elem>, const STREAM: bool>(
+unsafe fn vector<
+    V: Vector,
+    O: Op<V::Elem>,
+    S: LaneSource<V>,
+    C: LaneTally<V>,
+    const STREAM: bool,
+>(
     op: O,
-    x: *const V::Elem,
-    g: *const V::Elem,
+    src: S,
     out: *mut V::Elem,
+    i: usize,
+    tally: &mut C,
 ) {
     // SAFETY: guaranteed by the caller.
     unsafe {
-        let xv = V::load(x);
-        let gv = if O::BINARY { V::load(g) } else { xv };
-        let old = if O::READS_OUT { V::load(out) } else { xv };
-        let result = op.lanes(xv, gv, old);
+        // The mask is dropped unused unless `tally` counts.
+        let step = src.lanes(op, i, out);
+        tally.lanes(step);
         if STREAM {
-            result.stream(out);
+            step.y.stream(out.add(i));
         } else {
-            result.store(out);
+            step.y.store(out.add(i));
         }
     }
 }
@@ -151,6 +311,15 @@ pub(super) struct Elementwise<T, O> {
     pub(super) out: *mut T,
     pub(super) len: usize,
     pub(super) stream: bool,
+}
+
+impl<T, O> Elementwise<T, O> {
+    fn src(&self) -> Buffers<T> {
+        Buffers {
+            x: self.x,
+            g: self.g,
+        }
+    }
 }
 
 impl<T: Float, O: Op<T>> Job<T> for Elementwise<T, O> {
@@ -170,7 +339,7 @@ impl<T: Float, O: Op<T>> Job<T> for Elementwise<T, O> {
     #[inline(always)]
     unsafe fn run_scalar(self) {
         // SAFETY: the caller's obligations.
-        unsafe { scalar_loop(self.op, self.x, self.g, self.out, self.len) }
+        unsafe { scalar_loop(self.op, self.src(), self.out, 0, self.len, &mut ()) }
     }
 }
 
@@ -178,150 +347,254 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         // SAFETY: forwarded from the caller.
-        unsafe { run::<V, O>(self.op, self.x, self.g, self.out, self.len, self.stream) }
+        unsafe {
+            run::<V, O, _, _>(
+                self.op,
+                self.src(),
+                self.out,
+                self.len,
+                self.stream,
+                &mut (),
+            )
+        }
     }
 }
 
-/// Elements per mask word.
-pub(crate) const WORD: usize = 64;
-
-/// The forward pass that also fills a 1-bit mask: `out[i] = op(x[i])`, and bit `i % 64` of
-/// `words[i / 64]` set where `x[i]` is active: greater than zero, or NaN (one bit cannot say
-/// NaN; the backward pass then passes the gradient). Bits past `len` are zero. Returns the
-/// number of NaN inputs.
+/// The elementwise loop that also counts what it writes ([`Counts`]): an [`Elementwise`] job
+/// for a forward operation, which returns the counts.
 ///
-/// `x` is valid for reading and `out` for writing `len` elements (`x` may be `out`); `words`
-/// is valid for writing `len.div_ceil(64)` words and overlaps neither.
-pub(super) struct MaskForward<T, O> {
-    pub(super) op: O,
-    pub(super) x: *const T,
-    pub(super) out: *mut T,
-    pub(super) len: usize,
+/// Counts are kept in the integer lanes of vectors, so one call covers at most
+/// [`COUNTED_MAX`] elements (a lane of `u32` then cannot overflow).
+pub(super) struct Counted<T, O>(pub(super) Elementwise<T, O>);
+
+/// The most elements one [`Counted`] job takes.
+pub(crate) const COUNTED_MAX: usize = 1 << 31;
+
+impl<T: Float, O: Op<T>> Job<T> for Counted<T, O> {
+    type Output = Counts;
+    type On<U: SimdElem> = Counted<U, O::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> Counted<U, O::Cast<U>> {
+        Counted(self.0.on())
+    }
+    unsafe fn run_scalar(self) -> Counts {
+        let e = self.0;
+        let mut counts = [0; 3];
+        // SAFETY: the caller's obligations.
+        unsafe { scalar_loop(e.op, e.src(), e.out, 0, e.len, &mut counts) };
+        counts
+    }
+}
+
+impl<T: SimdElem, O: Op<T>> Body<T> for Counted<T, O> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) -> Counts {
+        let e = self.0;
+        debug_assert!(e.len <= COUNTED_MAX);
+        // SAFETY: the ISA is the caller's.
+        let mut tally = unsafe { LaneCounts::<V>::new(O::NEVER_NEGATIVE) };
+        // SAFETY: forwarded from the caller.
+        unsafe { run::<V, O, _, _>(e.op, e.src(), e.out, e.len, e.stream, &mut tally) };
+        // SAFETY: the ISA is the caller's.
+        unsafe { tally.total() }
+    }
+}
+
+/// The elementwise loop of a forward operation that also fills a 1-bit mask from its inputs
+/// ([`MaskWords`]) and returns the number of NaN inputs. `words` is valid for writing
+/// `len.div_ceil(64)` words and overlaps no buffer of the elementwise job.
+pub(super) struct Masked<T, O> {
+    pub(super) elementwise: Elementwise<T, O>,
     pub(super) words: *mut u64,
 }
 
-impl<T: Float, O: Op<T>> MaskForward<T, O> {
-    /// One word's worth of elements from `start` (at most 64) with the scalar reference:
-    /// returns the word and the number of NaNs.
-    ///
-    /// # Safety
-    /// `start..start + n` lies within `len`, `n <= 64`.
-    #[inline(always)]
-    unsafe fn scalar_word(&self, start: usize, n: usize) -> (u64, usize) {
-        let (mut word, mut nans) = (0u64, 0usize);
-        for j in 0..n {
-            // SAFETY: start + j < len, by the caller.
-            let x = unsafe { ptr::read(self.x.add(start + j)) };
-            let active = x > T::zero() || x.is_nan();
-            word |= u64::from(active) << j;
-            nans += usize::from(x.is_nan());
-            // SAFETY: as above, for the output.
-            unsafe { ptr::write(self.out.add(start + j), self.op.scalar(x, x, x)) };
-        }
-        (word, nans)
-    }
-}
-
-impl<T: Float, O: Op<T>> Job<T> for MaskForward<T, O> {
+impl<T: Float, O: Op<T>> Job<T> for Masked<T, O> {
     type Output = usize;
-    type On<U: SimdElem> = MaskForward<U, O::Cast<U>>;
+    type On<U: SimdElem> = Masked<U, O::Cast<U>>;
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> MaskForward<U, O::Cast<U>> {
-        MaskForward {
-            op: self.op.cast(),
-            x: self.x.cast(),
-            out: self.out.cast(),
-            len: self.len,
+    fn on<U: SimdElem>(self) -> Masked<U, O::Cast<U>> {
+        Masked {
+            elementwise: self.elementwise.on(),
             words: self.words,
         }
     }
     unsafe fn run_scalar(self) -> usize {
-        let mut nans = 0;
-        for (w, start) in (0..self.len).step_by(WORD).enumerate() {
-            // SAFETY: start < len; the word index is below len.div_ceil(64).
-            unsafe {
-                let (word, n) = self.scalar_word(start, (self.len - start).min(WORD));
-                ptr::write(self.words.add(w), word);
-                nans += n;
-            }
+        let e = self.elementwise;
+        let mut words = MaskWords::new(self.words);
+        // SAFETY: the caller's obligations; the words hold one bit per element.
+        unsafe {
+            scalar_loop(e.op, e.src(), e.out, 0, e.len, &mut words);
+            words.finish()
         }
-        nans
     }
 }
 
-impl<T: SimdElem, O: Op<T>> Body<T> for MaskForward<T, O> {
+impl<T: SimdElem, O: Op<T>> Body<T> for Masked<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> usize {
-        let lanes = V::LANES;
-        let full = self.len / WORD;
-        let mut nans = 0;
-        for w in 0..full {
-            let (mut not_positive, mut ordered) = (0u64, 0u64);
-            for k in 0..WORD / lanes {
-                let i = w * WORD + k * lanes;
-                // SAFETY: i + LANES <= (w + 1) * 64 <= len; the ISA is the caller's.
-                unsafe {
-                    let x = V::load(self.x.add(i));
-                    not_positive |= x.le(V::splat(T::zero())).to_bits() << (k * lanes);
-                    ordered |= x.le(x).to_bits() << (k * lanes);
-                    self.op.lanes(x, x, x).store(self.out.add(i));
-                }
-            }
-            nans += ordered.count_zeros() as usize;
-            // SAFETY: w < full <= len.div_ceil(64).
-            unsafe { ptr::write(self.words.add(w), !not_positive) };
+        let e = self.elementwise;
+        // SAFETY: the ISA is the caller's.
+        let mut tally = unsafe { LaneMaskWords::<V>::new(self.words) };
+        // SAFETY: forwarded from the caller; the words hold one bit per element.
+        unsafe {
+            run::<V, O, _, _>(e.op, e.src(), e.out, e.len, e.stream, &mut tally);
+            tally.finish()
         }
-        let start = full * WORD;
-        if start < self.len {
-            // SAFETY: the tail lies within len; its word is the last one.
-            unsafe {
-                let (word, n) = self.scalar_word(start, self.len - start);
-                ptr::write(self.words.add(full), word);
-                nans += n;
-            }
-        }
-        nans
     }
 }
 
-/// A backward pass read from a 1-bit mask: element `i` gets `op(x, g[i], out[i])` with `x`
-/// one where the mask bit is set and zero where it is clear, so any backward operation of the
-/// family runs unchanged (ReLU's passes `g` or gives `+0.0`, leaky ReLU's `g` or
-/// `slope * g`).
+/// Fills a 1-bit mask from the inputs it sees, in order: bit `i % 64` of word `i / 64` set
+/// where input `i` is active (greater than zero, or NaN: one bit cannot say NaN, and the
+/// backward pass then passes the gradient); bits past the last input stay zero. Counts the NaN
+/// inputs. `words` must be valid for writing one bit per input it sees, rounded up to words.
+struct MaskWords {
+    words: *mut u64,
+    /// Bits not yet written, the next at bit `filled`.
+    pending: u64,
+    filled: usize,
+    nans: usize,
+}
+
+impl MaskWords {
+    fn new(words: *mut u64) -> Self {
+        MaskWords {
+            words,
+            pending: 0,
+            filled: 0,
+            nans: 0,
+        }
+    }
+
+    /// Appends the low `n` bits of `bits` (the rest clear), `n <= 64`, writing each word
+    /// once it is full.
+    ///
+    /// # Safety
+    /// `words` has room for every bit appended so far.
+    #[inline(always)]
+    unsafe fn push(&mut self, bits: u64, n: usize) {
+        self.pending |= bits << self.filled;
+        let end = self.filled + n;
+        if end < WORD {
+            self.filled = end;
+            return;
+        }
+        // SAFETY: the word is full, so it holds appended bits; the caller gave it room.
+        unsafe {
+            ptr::write(self.words, self.pending);
+            self.words = self.words.add(1);
+        }
+        // The bits that did not fit; none when the word ended exactly.
+        self.pending = if self.filled == 0 {
+            0
+        } else {
+            bits >> (WORD - self.filled)
+        };
+        self.filled = end - WORD;
+    }
+
+    /// Writes the last, partial word, if any, and returns the NaN count.
+    ///
+    /// # Safety
+    /// As for [`MaskWords::push`].
+    #[inline(always)]
+    unsafe fn finish(self) -> usize {
+        if self.filled > 0 {
+            // SAFETY: the word holds appended bits; the caller gave it room.
+            unsafe { ptr::write(self.words, self.pending) };
+        }
+        self.nans
+    }
+}
+
+impl<T: Float> Tally<T> for MaskWords {
+    /// # Safety
+    /// As for [`MaskWords::push`].
+    #[inline(always)]
+    unsafe fn one(&mut self, x: T, _y: T) {
+        self.nans += usize::from(x.is_nan());
+        let active = x > T::zero() || x.is_nan();
+        // SAFETY: the caller's obligation.
+        unsafe { self.push(u64::from(active), 1) };
+    }
+}
+
+/// [`MaskWords`] seeing `LANES` inputs at a time; NaN inputs counted in integer lanes
+/// ([`Vector::tally`]).
+struct LaneMaskWords<V> {
+    words: MaskWords,
+    ordered: V,
+    vectors: usize,
+}
+
+impl<V: Vector> LaneMaskWords<V> {
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn new(words: *mut u64) -> Self {
+        LaneMaskWords {
+            words: MaskWords::new(words),
+            // SAFETY: the caller proved the ISA; `+0.0` is a counter at zero.
+            ordered: unsafe { V::splat(V::Elem::zero()) },
+            vectors: 0,
+        }
+    }
+
+    /// As [`MaskWords::finish`].
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA, and as for [`MaskWords::push`].
+    #[inline(always)]
+    unsafe fn finish(self) -> usize {
+        // SAFETY: the caller's obligations.
+        let (ordered, nans) = unsafe { (self.ordered.tally_sum() as usize, self.words.finish()) };
+        nans + self.vectors * V::LANES - ordered
+    }
+}
+
+impl<V: Vector> Tally<V::Elem> for LaneMaskWords<V> {
+    #[inline(always)]
+    unsafe fn one(&mut self, x: V::Elem, y: V::Elem) {
+        // SAFETY: the caller's obligations.
+        unsafe { self.words.one(x, y) };
+    }
+}
+
+impl<V: Vector> LaneTally<V> for LaneMaskWords<V> {
+    #[inline(always)]
+    unsafe fn lanes(&mut self, Step { x, .. }: Step<V>) {
+        // SAFETY: the caller's obligations. A lane is active unless x <= 0 (NaN compares
+        // false); it is ordered where x <= x.
+        unsafe {
+            let inactive = x.le(V::splat(V::Elem::zero())).to_bits();
+            let all = u64::MAX >> (WORD - V::LANES);
+            self.words.push(!inactive & all, V::LANES);
+            self.ordered = self.ordered.tally(x.le(x));
+        }
+        self.vectors += 1;
+    }
+}
+
+/// A backward pass read from a 1-bit mask ([`MaskBits`]): element `i` gets
+/// `op(x, g[i], out[i])` with `x` one where the mask bit is set and zero where it is clear, so
+/// any backward operation of the family runs unchanged (ReLU's passes `g` or gives `+0.0`,
+/// leaky ReLU's `g` or `slope * g`).
 ///
 /// `words` is valid for reading `len.div_ceil(64)` words; `g` for reading and `out` for reading
-/// and writing `len` elements (`g` may be `out`).
+/// and writing `len` elements (`g` may be `out`); `stream` only with a separate `out`.
 pub(super) struct MaskBackward<T, O> {
     pub(super) op: O,
     pub(super) words: *const u64,
     pub(super) g: *const T,
     pub(super) out: *mut T,
     pub(super) len: usize,
+    pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>> MaskBackward<T, O> {
-    /// Elements `start..start + n` of one word with the scalar reference.
-    ///
-    /// # Safety
-    /// `start..start + n` lies within `len`, `n <= 64`.
-    #[inline(always)]
-    unsafe fn scalar_word(&self, word: u64, start: usize, n: usize) {
-        for j in 0..n {
-            let x = if word >> j & 1 == 1 {
-                T::one()
-            } else {
-                T::zero()
-            };
-            // SAFETY: start + j < len, by the caller.
-            unsafe {
-                let g = ptr::read(self.g.add(start + j));
-                let old = if O::READS_OUT {
-                    ptr::read(self.out.add(start + j))
-                } else {
-                    x
-                };
-                ptr::write(self.out.add(start + j), self.op.scalar(x, g, old));
-            }
+impl<T, O> MaskBackward<T, O> {
+    fn src(&self) -> MaskBits<T> {
+        MaskBits {
+            words: self.words,
+            g: self.g,
         }
     }
 }
@@ -337,118 +610,121 @@ impl<T: Float, O: Op<T>> Job<T> for MaskBackward<T, O> {
             g: self.g.cast(),
             out: self.out.cast(),
             len: self.len,
+            stream: self.stream,
         }
     }
     unsafe fn run_scalar(self) {
-        for (w, start) in (0..self.len).step_by(WORD).enumerate() {
-            // SAFETY: the word index is below len.div_ceil(64); the elements lie within len.
-            unsafe {
-                let word = ptr::read(self.words.add(w));
-                self.scalar_word(word, start, (self.len - start).min(WORD));
-            }
-        }
+        // SAFETY: the caller's obligations.
+        unsafe { scalar_loop(self.op, self.src(), self.out, 0, self.len, &mut ()) }
     }
 }
 
 impl<T: SimdElem, O: Op<T>> Body<T> for MaskBackward<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
-        let lanes = V::LANES;
-        let full = self.len / WORD;
-        for w in 0..full {
-            // SAFETY: w < full <= len.div_ceil(64).
-            let word = unsafe { ptr::read(self.words.add(w)) };
-            for k in 0..WORD / lanes {
-                let i = w * WORD + k * lanes;
-                // SAFETY: i + LANES <= len; the ISA is the caller's.
-                unsafe {
-                    let active = V::from_bits(word >> (k * lanes));
-                    let x = active.select(V::splat(T::one()), V::splat(T::zero()));
-                    let g = V::load(self.g.add(i));
-                    let old = if O::READS_OUT {
-                        V::load(self.out.add(i))
-                    } else {
-                        x
-                    };
-                    self.op.lanes(x, g, old).store(self.out.add(i));
-                }
-            }
-        }
-        let start = full * WORD;
-        if start < self.len {
-            // SAFETY: the tail lies within len; its word is the last one.
-            unsafe { self.scalar_word(ptr::read(self.words.add(full)), start, self.len - start) };
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            run::<V, O, _, _>(
+                self.op,
+                self.src(),
+                self.out,
+                self.len,
+                self.stream,
+                &mut (),
+            )
         }
     }
-}
-
-/// Counts the outputs `op` gives for `len` elements of `x` (valid for reading): how many are
-/// greater than zero, exactly zero, and NaN. Nothing is written.
-pub(super) struct Count<T, O> {
-    pub(super) op: O,
-    pub(super) x: *const T,
-    pub(super) len: usize,
 }
 
 /// Outputs greater than zero, equal to zero, and NaN.
 pub(crate) type Counts = [usize; 3];
 
-/// Counts one output.
-#[inline(always)]
-fn count_one<T: Float>(counts: &mut Counts, y: T) {
-    counts[0] += usize::from(y > T::zero());
-    counts[1] += usize::from(y == T::zero());
-    counts[2] += usize::from(y.is_nan());
-}
-
-impl<T: Float, O: Op<T>> Job<T> for Count<T, O> {
-    type Output = Counts;
-    type On<U: SimdElem> = Count<U, O::Cast<U>>;
+impl<T: Float> Tally<T> for Counts {
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> Count<U, O::Cast<U>> {
-        Count {
-            op: self.op.cast(),
-            x: self.x.cast(),
-            len: self.len,
-        }
-    }
-    unsafe fn run_scalar(self) -> Counts {
-        let mut counts = [0; 3];
-        for i in 0..self.len {
-            // SAFETY: i < len.
-            let x = unsafe { ptr::read(self.x.add(i)) };
-            count_one(&mut counts, self.op.scalar(x, x, x));
-        }
-        counts
+    unsafe fn one(&mut self, _x: T, y: T) {
+        self[0] += usize::from(y > T::zero());
+        self[1] += usize::from(y == T::zero());
+        self[2] += usize::from(y.is_nan());
     }
 }
 
-impl<T: SimdElem, O: Op<T>> Body<T> for Count<T, O> {
+/// [`Counts`] kept in the integer lanes of vectors ([`Vector::tally`]): per lane, how many
+/// results were greater than zero, at most zero, and less than zero. Results seen one at a
+/// time go to `rest`.
+struct LaneCounts<V> {
+    /// The results are never less than zero: `negative` stays zero.
+    never_negative: bool,
+    positive: V,
+    not_positive: V,
+    negative: V,
+    vectors: usize,
+    rest: Counts,
+}
+
+impl<V: Vector> LaneCounts<V> {
+    /// No results seen.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
     #[inline(always)]
-    unsafe fn run<V: Vector<Elem = T>>(self) -> Counts {
-        let lanes = V::LANES;
-        let (mut positive, mut zero, mut ordered) = (0usize, 0usize, 0usize);
-        let mut i = 0;
-        while i + lanes <= self.len {
-            // SAFETY: i + LANES <= len; the ISA is the caller's.
-            unsafe {
-                let x = V::load(self.x.add(i));
-                let y = self.op.lanes(x, x, x);
-                let z = V::splat(T::zero());
-                positive += y.gt(z).to_bits().count_ones() as usize;
-                // y == 0 exactly where y <= 0 and 0 <= y.
-                zero += (y.le(z).to_bits() & z.le(y).to_bits()).count_ones() as usize;
-                ordered += y.le(y).to_bits().count_ones() as usize;
+    unsafe fn new(never_negative: bool) -> Self {
+        // SAFETY: the caller proved the ISA. `+0.0` has all bits clear: integer lanes of zero.
+        let zero = unsafe { V::splat(V::Elem::zero()) };
+        LaneCounts {
+            never_negative,
+            positive: zero,
+            not_positive: zero,
+            negative: zero,
+            vectors: 0,
+            rest: [0; 3],
+        }
+    }
+
+    /// The counts of every result seen. A result at most zero and not less than zero is zero;
+    /// one neither greater than nor at most zero is NaN.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn total(self) -> Counts {
+        // SAFETY: the caller proved the ISA.
+        let [positive, not_positive, negative] = unsafe {
+            [self.positive, self.not_positive, self.negative].map(|v| v.tally_sum() as usize)
+        };
+        let seen = self.vectors * V::LANES;
+        [
+            self.rest[0] + positive,
+            self.rest[1] + not_positive - negative,
+            self.rest[2] + seen - positive - not_positive,
+        ]
+    }
+}
+
+impl<V: Vector> Tally<V::Elem> for LaneCounts<V> {
+    #[inline(always)]
+    unsafe fn one(&mut self, x: V::Elem, y: V::Elem) {
+        // SAFETY: counting has no obligations.
+        unsafe { self.rest.one(x, y) };
+    }
+}
+
+impl<V: Vector> LaneTally<V> for LaneCounts<V> {
+    #[inline(always)]
+    unsafe fn lanes(
+        &mut self,
+        Step {
+            y, not_positive, ..
+        }: Step<V>,
+    ) {
+        // SAFETY: the caller proved the ISA.
+        unsafe {
+            let zero = V::splat(V::Elem::zero());
+            self.positive = self.positive.tally(y.gt(zero));
+            self.not_positive = self.not_positive.tally(not_positive);
+            if !self.never_negative {
+                self.negative = self.negative.tally(zero.gt(y));
             }
-            i += lanes;
         }
-        let mut counts = [positive, zero, i - ordered];
-        while i < self.len {
-            // SAFETY: i < len.
-            let x = unsafe { ptr::read(self.x.add(i)) };
-            count_one(&mut counts, self.op.scalar(x, x, x));
-            i += 1;
-        }
-        counts
+        self.vectors += 1;
     }
 }

@@ -130,6 +130,19 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn from_bits(bits: u64) -> Self;
+    /// A counter in integer lanes: `self`'s lanes, read as unsigned integers of the element's
+    /// width, each plus one where the lane mask `mask` is set (all ones is minus one, so it is
+    /// a subtraction). A counter starts as `splat(0.0)`, whose bits are all zero.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn tally(self, mask: Self) -> Self;
+    /// The sum of a counter's integer lanes (see [`Vector::tally`]); exact while it is below
+    /// `2^32`.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    unsafe fn tally_sum(self) -> u64;
 }
 
 /// Work for the kernels over raw buffers, generic over the element type: it runs with the
@@ -234,7 +247,7 @@ struct Raw<T> {
 }
 
 impl<T> Io<'_, T> {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Io::Map { dst, .. } | Io::Zip { dst, .. } => dst.len(),
             Io::InPlace(values) => values.len(),
@@ -300,7 +313,7 @@ pub(crate) enum Kernel {
     /// 128-bit SSE2, the x86-64 baseline.
     #[cfg(target_arch = "x86_64")]
     Sse2,
-    /// 256-bit AVX2 (with POPCNT), detected at run time (or enabled at compile time).
+    /// 256-bit AVX2, detected at run time (or enabled at compile time).
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// 128-bit NEON, the aarch64 baseline.
@@ -435,64 +448,120 @@ pub(crate) fn should_stream<T: Float, O: Op<T>>(len: usize) -> bool {
     touched_bytes::<T, O>(len) >= STREAM_MIN_BYTES
 }
 
-/// Counts the outputs `op` gives for `x` with the selected kernel: greater than zero, exactly
-/// zero, and NaN. Nothing is written.
-pub(crate) fn count<T: Float + 'static, O: Op<T>>(op: O, x: &[T]) -> generic::Counts {
-    let job = generic::Count {
-        op,
-        x: x.as_ptr(),
-        len: x.len(),
-    };
-    // SAFETY: the pointer and length come from one slice; `selected` returns only supported
-    // kernels.
-    unsafe { dispatch(Kernel::selected(), job) }
+/// Whether a backward pass from a 1-bit mask over `len` elements with a separate output
+/// writes it with streaming stores: it touches the gradient, the output and the mask.
+pub(crate) fn should_stream_masked<T: Float>(len: usize) -> bool {
+    let bytes = len
+        .saturating_mul(2 * size_of::<T>())
+        .saturating_add(len / 8);
+    bytes >= STREAM_MIN_BYTES
 }
 
-/// Runs `op` over `io`, one block of a longer slice, with the selected kernel and with
-/// streaming stores as decided for the whole slice.
-#[inline]
-pub(crate) fn apply_blocked<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, stream: bool) {
+/// [`forward_counted`] with the best kernel for `T` on this CPU: short slices take the
+/// portable loop inline, as in [`apply`].
+#[inline(always)]
+pub(crate) fn forward_counted_selected<T: Float + 'static, O: Op<T>>(
+    op: O,
+    io: Io<'_, T>,
+    stream: bool,
+) -> generic::Counts {
     if io.len() < SHORT && !stream {
-        return portable::apply(op, io);
+        return portable::forward_counted(op, io);
     }
-    apply_forced(Kernel::selected(), op, io, stream);
+    forward_counted(Kernel::selected(), op, io, stream)
+}
+
+/// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, counting what it
+/// writes: outputs greater than zero, exactly zero, and NaN. With `stream` (and a separate
+/// output) the stores bypass the cache. Panics if this CPU does not support `kernel`, or if
+/// `io` is a backward shape.
+pub(crate) fn forward_counted<T: Float + 'static, O: Op<T>>(
+    kernel: Kernel,
+    op: O,
+    io: Io<'_, T>,
+    stream: bool,
+) -> generic::Counts {
+    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+    let Raw {
+        x,
+        out,
+        len,
+        separate_out,
+        ..
+    } = io.raw();
+    assert!(!O::BINARY && !O::READS_OUT);
+    let mut counts = [0; 3];
+    // One job per COUNTED_MAX elements: the lane counters cannot overflow.
+    for start in (0..len).step_by(generic::COUNTED_MAX) {
+        // SAFETY: start < len, so both stay within their buffers.
+        let (x, out) = unsafe { (x.add(start), out.add(start)) };
+        let job = generic::Counted(generic::Elementwise {
+            op,
+            x,
+            g: x,
+            out,
+            len: (len - start).min(generic::COUNTED_MAX),
+            stream: stream && separate_out,
+        });
+        // SAFETY: the pointers came from an `Io` and stay within it; only a separate output
+        // streams; the kernel was checked just above.
+        let part = unsafe { dispatch(kernel, job) };
+        for (sum, n) in counts.iter_mut().zip(part) {
+            *sum += n;
+        }
+    }
+    counts
 }
 
 /// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, filling the 1-bit
-/// mask `words` (one word per 64 elements, checked by the caller): see
-/// [`generic::MaskForward`]. Returns the number of NaN inputs. Panics if this CPU does not
-/// support `kernel`, or if `io` is a backward shape.
+/// mask `words` (one word per 64 elements): see [`generic::Masked`]. Returns the number of NaN
+/// inputs. With `stream` (and a separate output) the stores bypass the cache. Panics if this
+/// CPU does not support `kernel`, if `io` is a backward shape, or if `words` has the wrong
+/// length.
 pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
     kernel: Kernel,
     op: O,
     io: Io<'_, T>,
     words: &mut [u64],
+    stream: bool,
 ) -> usize {
     assert!(kernel.is_supported(), "{kernel:?} is not supported here");
-    let Raw { x, out, len, .. } = io.raw();
-    assert!(!O::BINARY && words.len() == len.div_ceil(generic::WORD));
-    let job = generic::MaskForward {
-        op,
+    let Raw {
         x,
         out,
         len,
+        separate_out,
+        ..
+    } = io.raw();
+    assert!(!O::BINARY && words.len() == len.div_ceil(generic::WORD));
+    let job = generic::Masked {
+        elementwise: generic::Elementwise {
+            op,
+            x,
+            g: x,
+            out,
+            len,
+            stream: stream && separate_out,
+        },
         words: words.as_mut_ptr(),
     };
-    // SAFETY: the pointers came from an `Io` and a word slice checked just above; the kernel
-    // was checked too.
+    // SAFETY: the pointers came from an `Io` and a word slice checked just above; only a
+    // separate output streams; the kernel was checked too.
     unsafe { dispatch(kernel, job) }
 }
 
 /// A backward operation `op` of the family read from the 1-bit mask `words` with `kernel`:
 /// `out[i] = op(bit ? 1 : 0, g[i], out[i])`, with `g` from `grad`, or from `out` itself when
-/// `grad` is `None`. See [`generic::MaskBackward`]. Panics if this CPU does not support
-/// `kernel`, or if the lengths disagree.
+/// `grad` is `None`. See [`generic::MaskBackward`]. With `stream`, a separate output that the
+/// operation does not read back is written around the cache. Panics if this CPU does not
+/// support `kernel`, or if the lengths disagree.
 pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
     kernel: Kernel,
     op: O,
     words: &[u64],
     grad: Option<&[T]>,
     out: &mut [T],
+    stream: bool,
 ) {
     assert!(kernel.is_supported(), "{kernel:?} is not supported here");
     let len = out.len();
@@ -505,9 +574,10 @@ pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
         g: grad.map_or(out_ptr.cast_const(), <[T]>::as_ptr),
         out: out_ptr,
         len,
+        stream: stream && grad.is_some() && !O::READS_OUT,
     };
-    // SAFETY: the lengths were checked just above; `g` is `out` itself or a separate borrow;
-    // the kernel was checked too.
+    // SAFETY: the lengths were checked just above; `g` is `out` itself or a separate borrow,
+    // and only a separate output streams; the kernel was checked too.
     unsafe { dispatch(kernel, job) }
 }
 

@@ -17,6 +17,9 @@ pub(crate) trait Op<T: Float>: Copy {
     const BINARY: bool;
     /// Whether the operation reads the output's previous value.
     const READS_OUT: bool = false;
+    /// Whether no output is less than zero (each is zero, greater than zero, or NaN), which
+    /// spares the counting pass a comparison.
+    const NEVER_NEGATIVE: bool = false;
     /// The same operation on another element type.
     type Cast<U: Float>: Op<U>;
     /// The same operation on `U`; used only where `TypeId` proved `U == T`, so its parameters
@@ -29,6 +32,30 @@ pub(crate) trait Op<T: Float>: Copy {
     /// # Safety
     /// The CPU supports `V`'s ISA.
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> V;
+    /// [`Op::lanes`], and the lane mask of the results at most zero, for the counting pass.
+    /// An operation overrides it where the mask also comes from `x` for free.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let y = self.lanes(x, g, old);
+            (y, y.le(zero()))
+        }
+    }
+    /// [`Op::lanes`] of a backward operation read from a 1-bit mask: `x` is one where the lane
+    /// mask `clear` is not set and zero where it is. An operation overrides it where it has a
+    /// shorter way.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn lanes_masked<V: Vector<Elem = T>>(self, clear: V, g: V, old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { self.lanes(clear.and_not(V::splat(T::one())), g, old) }
+    }
 }
 
 /// Converts a parameter to `U`; exact where `U == T`, the only case it is used for.
@@ -75,6 +102,7 @@ pub(crate) struct Relu;
 
 impl<T: Float> Op<T> for Relu {
     const BINARY: bool = false;
+    const NEVER_NEGATIVE: bool = true;
     type Cast<U: Float> = Relu;
     fn cast<U: Float>(self) -> Relu {
         Relu
@@ -87,6 +115,12 @@ impl<T: Float> Op<T> for Relu {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe { relu_lanes(x) }
+    }
+    #[inline(always)]
+    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> (V, V) {
+        // relu(x) <= 0 exactly where x <= 0 (a NaN is neither), the mask relu computes anyway.
+        // SAFETY: the caller proved V's ISA.
+        unsafe { (relu_lanes(x), x.le(zero())) }
     }
 }
 
@@ -129,6 +163,12 @@ impl<T: Float> Op<T> for Backward {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe { positive_select(x, g) }
+    }
+    #[inline(always)]
+    unsafe fn lanes_masked<V: Vector<Elem = T>>(self, clear: V, g: V, _old: V) -> V {
+        // `g` where x = 1, `+0.0` (all bits clear) where x = 0.
+        // SAFETY: the caller proved V's ISA.
+        unsafe { clear.and_not(g) }
     }
 }
 
@@ -226,6 +266,8 @@ pub(crate) struct Clipped<T> {
 
 impl<T: Float> Op<T> for Clipped<T> {
     const BINARY: bool = false;
+    // The ceiling is greater than zero.
+    const NEVER_NEGATIVE: bool = true;
     type Cast<U: Float> = Clipped<U>;
     fn cast<U: Float>(self) -> Clipped<U> {
         Clipped {
@@ -243,6 +285,13 @@ impl<T: Float> Op<T> for Clipped<T> {
             let ceiling = V::splat(self.ceiling);
             ceiling.le(x).select(ceiling, relu_lanes(x))
         }
+    }
+    #[inline(always)]
+    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+        // With a ceiling above zero, the result is at most zero exactly where x <= 0 (a NaN is
+        // neither), the mask the ReLU inside computes anyway.
+        // SAFETY: the caller proved V's ISA.
+        unsafe { (self.lanes(x, g, old), x.le(zero())) }
     }
 }
 
@@ -324,12 +373,23 @@ impl<T: Float, O: Op<T>> Op<T> for Accumulate<O> {
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe {
-            let value = self.0.lanes(x, g, old);
-            // `value <= value` holds exactly where it is not NaN.
-            value.le(value).select(old.add(value), value)
-        }
+        unsafe { accumulate_lanes(old, self.0.lanes(x, g, old)) }
     }
+    #[inline(always)]
+    unsafe fn lanes_masked<V: Vector<Elem = T>>(self, clear: V, g: V, old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { accumulate_lanes(old, self.0.lanes_masked(clear, g, old)) }
+    }
+}
+
+/// `old + value` on lanes, except `value` itself where it is NaN ([`Accumulate`]).
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn accumulate_lanes<V: Vector>(old: V, value: V) -> V {
+    // SAFETY: the caller proved V's ISA. `value <= value` holds exactly where it is not NaN.
+    unsafe { value.le(value).select(old.add(value), value) }
 }
 
 /// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the

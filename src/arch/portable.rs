@@ -3,6 +3,7 @@
 
 use num_traits::Float;
 
+use super::generic::{Counts, Tally};
 use super::{Io, Op};
 
 /// Runs `op` over `io` one element at a time (the compiler may vectorise it).
@@ -35,4 +36,31 @@ pub(crate) fn apply<T: Float, O: Op<T>>(op: O, io: Io<'_, T>) {
             }
         }
     }
+}
+
+/// Runs the forward operation `op` over `io` (`Map` or `InPlace`) one element at a time, and
+/// counts what it writes: greater than zero, exactly zero, NaN.
+#[inline(always)]
+pub(crate) fn forward_counted<T: Float, O: Op<T>>(op: O, io: Io<'_, T>) -> Counts {
+    let mut counts = [0; 3];
+    let mut each = |x: T| {
+        let y = op.scalar(x, x, x);
+        // SAFETY: counting has no obligations.
+        unsafe { counts.one(x, y) };
+        y
+    };
+    match io {
+        Io::Map { src, dst } => {
+            for (o, &x) in dst.iter_mut().zip(src) {
+                *o = each(x);
+            }
+        }
+        Io::InPlace(values) => {
+            for v in values {
+                *v = each(*v);
+            }
+        }
+        _ => unreachable!("a counted pass is a forward pass"),
+    }
+    counts
 }

@@ -12,8 +12,9 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::{
-    apply_forced, mask_backward, mask_forward, Accumulate, Backward, Clipped, ClippedBackward,
-    ClippedDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
+    apply_forced, forward_counted, mask_backward, mask_forward, Accumulate, Backward, Clipped,
+    ClippedBackward, ClippedDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward,
+    LeakyDerivative, Op, Relu,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -104,6 +105,37 @@ impl Shape {
     }
 }
 
+/// For a forward shape (`Map`, `InPlace`): runs the counting forward pass of `op` with `kernel`
+/// over `x` into `out` and checks that it wrote `want` and counted it as a naive count does.
+// A test helper: the arguments are the case, spelled out.
+#[allow(clippy::too_many_arguments)]
+fn check_counted<F: TestFloat, O: Op<F>>(
+    shape: Shape,
+    kernel: Kernel,
+    stream: bool,
+    op: O,
+    x: &[F],
+    out: &mut [F],
+    want: &[F],
+    at: &str,
+) {
+    let counts = match shape {
+        Shape::Map => forward_counted(kernel, op, Io::Map { src: x, dst: out }, stream),
+        Shape::InPlace => {
+            out.copy_from_slice(x);
+            forward_counted(kernel, op, Io::InPlace(out), stream)
+        }
+        _ => return,
+    };
+    assert_same_bits(out, want, &format!("{at}, counted"));
+    let naive = [
+        want.iter().filter(|&&y| y > F::zero()).count(),
+        want.iter().filter(|&&y| y == F::zero()).count(),
+        want.iter().filter(|y| y.is_nan()).count(),
+    ];
+    assert_eq!(counts, naive, "{at}: counts (active, zeros, NaN)");
+}
+
 /// Receives every operation under test.
 trait Visit<F: TestFloat> {
     fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]);
@@ -174,6 +206,8 @@ impl<F: TestFloat> Visit<F> for CheckAll<'_, F> {
                     shape.run(kernel, stream, op, self.x, self.g, &mut out);
                     let at = format!("{name}, {kernel:?} {shape:?} stream {stream}");
                     assert_same_bits(&out, &want, &at);
+                    let mut out = self.old.to_vec();
+                    check_counted(shape, kernel, stream, op, self.x, &mut out, &want, &at);
                 }
             }
         }
@@ -232,6 +266,13 @@ impl<F: TestFloat> Visit<F> for EveryLength<F> {
                             assert!(
                                 guards.into_iter().all(|v| v.bits() == sentinel.bits()),
                                 "{at}: wrote outside its output"
+                            );
+                            let out = &mut buf[range.clone()];
+                            check_counted(shape, kernel, stream, op, x, out, &want, &at);
+                            let guards = buf[..range.start].iter().chain(&buf[range.end..]);
+                            assert!(
+                                guards.into_iter().all(|v| v.bits() == sentinel.bits()),
+                                "{at}: counted pass wrote outside its output"
                             );
                         }
                     }
@@ -304,7 +345,10 @@ fn naive_mask<F: TestFloat>(x: &[F]) -> Vec<u64> {
 
 /// The masked forward pass of `op` and both masked backward passes built on it (ReLU's or
 /// leaky ReLU's, plain, in place and accumulating), with `kernel`, against the scalar
-/// reference and a naive mask; `context` names the case.
+/// reference and a naive mask. A separate output starts at each of `offsets` elements past a
+/// vector boundary; `context` names the case.
+// A test helper: the arguments are the case, spelled out.
+#[allow(clippy::too_many_arguments)]
 fn check_masks<F: TestFloat, O: Op<F>, B: Op<F>>(
     kernel: Kernel,
     forward: O,
@@ -312,33 +356,35 @@ fn check_masks<F: TestFloat, O: Op<F>, B: Op<F>>(
     x: &[F],
     g: &[F],
     old: &[F],
+    offsets: usize,
     context: &str,
 ) {
     let n = x.len();
     let want_words = naive_mask(x);
     let want_nans = x.iter().filter(|v| v.is_nan()).count();
     let want_out: Vec<F> = x.iter().map(|&v| forward.scalar(v, v, v)).collect();
-    for in_place in [false, true] {
-        let mut out = vec![F::one(); n];
-        let mut words = vec![u64::MAX; n.div_ceil(64)];
-        let nans = if in_place {
-            out.copy_from_slice(x);
-            mask_forward(kernel, forward, Io::InPlace(&mut out), &mut words)
-        } else {
-            mask_forward(
-                kernel,
-                forward,
-                Io::Map {
-                    src: x,
-                    dst: &mut out,
-                },
-                &mut words,
-            )
-        };
-        let at = format!("{context}, {kernel:?} masked forward, in place {in_place}");
-        assert_same_bits(&out, &want_out, &at);
-        assert_eq!(words, want_words, "{at}: mask bits");
-        assert_eq!(nans, want_nans, "{at}: NaN count");
+    // In place, and into a separate output with ordinary and streaming stores at every offset
+    // from a vector boundary: streaming starts its vectors there, in the middle of a word.
+    let cases = [(true, false), (false, false), (false, true)];
+    for (in_place, stream) in cases {
+        for offset in 0..offsets {
+            let mut buf = vec![F::one(); n + offset];
+            let out = &mut buf[offset..];
+            let mut words = vec![u64::MAX; n.div_ceil(64)];
+            let nans = if in_place {
+                out.copy_from_slice(x);
+                mask_forward(kernel, forward, Io::InPlace(out), &mut words, false)
+            } else {
+                let io = Io::Map { src: x, dst: out };
+                mask_forward(kernel, forward, io, &mut words, stream)
+            };
+            let at = format!(
+                "{context}, {kernel:?} masked forward, in place {in_place}, stream {stream}, offset {offset}"
+            );
+            assert_same_bits(&buf[offset..], &want_out, &at);
+            assert_eq!(words, want_words, "{at}: mask bits");
+            assert_eq!(nans, want_nans, "{at}: NaN count");
+        }
     }
     // Backward from the bits: x is 1 where the bit is set, 0 where it is clear.
     let bit = |i: usize| {
@@ -351,22 +397,34 @@ fn check_masks<F: TestFloat, O: Op<F>, B: Op<F>>(
     let want: Vec<F> = (0..n)
         .map(|i| backward.scalar(bit(i), g[i], bit(i)))
         .collect();
-    let mut out = vec![F::one(); n];
-    mask_backward(kernel, backward, &want_words, Some(g), &mut out);
-    assert_same_bits(
-        &out,
-        &want,
-        &format!("{context}, {kernel:?} masked backward"),
-    );
+    // A separate output, with ordinary and streaming stores, at every offset from a vector
+    // boundary: streaming starts its vectors there, in the middle of a mask word.
+    for stream in [false, true] {
+        for offset in 0..offsets {
+            let mut buf = vec![F::one(); n + offset];
+            let out = &mut buf[offset..];
+            mask_backward(kernel, backward, &want_words, Some(g), out, stream);
+            let at =
+                format!("{context}, {kernel:?} masked backward, stream {stream}, offset {offset}");
+            assert_same_bits(out, &want, &at);
+        }
+    }
     let mut grad = g.to_vec();
-    mask_backward(kernel, backward, &want_words, None, &mut grad);
+    mask_backward(kernel, backward, &want_words, None, &mut grad, false);
     assert_same_bits(
         &grad,
         &want,
         &format!("{context}, {kernel:?} masked backward in place"),
     );
     let mut acc = old.to_vec();
-    mask_backward(kernel, Accumulate(backward), &want_words, Some(g), &mut acc);
+    mask_backward(
+        kernel,
+        Accumulate(backward),
+        &want_words,
+        Some(g),
+        &mut acc,
+        false,
+    );
     let summed: Vec<F> = (0..n)
         .map(|i| Accumulate(backward).scalar(bit(i), g[i], old[i]))
         .collect();
@@ -390,7 +448,7 @@ fn masks_every_length<F: TestFloat>() {
                 let g = &pool.g[start..][..len];
                 let old = &pool.old[..len];
                 let at = format!("length {len}, start {start}");
-                check_masks(kernel, Relu, Backward, x, g, old, &format!("relu, {at}"));
+                check_masks(kernel, Relu, Backward, x, g, old, 8, &format!("relu, {at}"));
                 let (leaky, leaky_backward) = (Leaky { slope }, LeakyBackward { slope });
                 check_masks(
                     kernel,
@@ -399,6 +457,7 @@ fn masks_every_length<F: TestFloat>() {
                     x,
                     g,
                     old,
+                    8,
                     &format!("leaky, {at}"),
                 );
             }
@@ -435,9 +494,9 @@ fn every_supported_kernel_is_tested() {
         expected.push("sse2");
         // Detected at run time with `std`, enabled at compile time without.
         #[cfg(feature = "std")]
-        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt");
+        let avx2 = std::is_x86_feature_detected!("avx2");
         #[cfg(not(feature = "std"))]
-        let avx2 = cfg!(all(target_feature = "avx2", target_feature = "popcnt"));
+        let avx2 = cfg!(target_feature = "avx2");
         if avx2 {
             expected.push("avx2");
         }
@@ -596,8 +655,11 @@ fn exhaustive_f32() {
                         let (leaky, leaky_backward) =
                             (Leaky { slope: 0.01 }, LeakyBackward { slope: 0.01 });
                         for kernel in supported() {
-                            check_masks(kernel, Relu, Backward, &x, &g, &old, "relu");
-                            check_masks(kernel, leaky, leaky_backward, &x, &g, &old, "leaky 0.01");
+                            // Offset 1 starts streaming vectors inside a word for every
+                            // vector width.
+                            check_masks(kernel, Relu, Backward, &x, &g, &old, 2, "relu");
+                            let (fwd, bwd) = (leaky, leaky_backward);
+                            check_masks(kernel, fwd, bwd, &x, &g, &old, 2, "leaky 0.01");
                         }
                         counts = sweep.counts;
                     }
@@ -626,7 +688,7 @@ fn exhaustive_f32() {
         "  public leaky (slope 0) and clipped (ceiling +inf) slice functions: equal to the scalar functions"
     );
     std::println!(
-        "  masked forward (relu, leaky 0.01; slice and in place: outputs, bits, NaN counts) and masked backward (plain, in place, accumulate) in every kernel: exact"
+        "  masked forward (relu, leaky 0.01; slice with both store kinds, and in place: outputs, bits, NaN counts) and masked backward (plain with both store kinds, in place, accumulate) in every kernel: exact"
     );
 }
 

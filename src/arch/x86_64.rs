@@ -5,17 +5,16 @@ use core::arch::x86_64::*;
 
 use super::{Body, SimdElem, Vector};
 
-/// Whether this CPU has AVX2 and POPCNT (which every AVX2 CPU has; the counting kernels use
-/// it): detected at run time with `std`, at compile time without.
+/// Whether this CPU has AVX2: detected at run time with `std`, at compile time without.
 #[inline]
 pub(super) fn has_avx2() -> bool {
     #[cfg(feature = "std")]
     {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt")
+        std::is_x86_feature_detected!("avx2")
     }
     #[cfg(not(feature = "std"))]
     {
-        cfg!(all(target_feature = "avx2", target_feature = "popcnt"))
+        cfg!(target_feature = "avx2")
     }
 }
 
@@ -29,11 +28,11 @@ pub(super) unsafe fn sse2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     unsafe { body.run::<T::Sse2>() }
 }
 
-/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2 and POPCNT.
+/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
 ///
 /// # Safety
-/// The CPU supports AVX2 and POPCNT ([`has_avx2`]), and the body's own obligations hold.
-#[target_feature(enable = "avx2,popcnt")]
+/// The CPU supports AVX2 ([`has_avx2`]), and the body's own obligations hold.
+#[target_feature(enable = "avx2")]
 pub(super) unsafe fn avx2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     // SAFETY: AVX2 and the body's obligations are the caller's.
     unsafe { body.run::<T::Avx2>() }
@@ -45,7 +44,8 @@ macro_rules! x86_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
-        $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident
+        $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
+        $tally:ident, $uint:ty
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -136,6 +136,18 @@ macro_rules! x86_vector {
                 // SAFETY: the caller proved the ISA.
                 Self(unsafe { $from_bits(bits) })
             }
+            #[inline(always)]
+            unsafe fn tally(self, mask: Self) -> Self {
+                // SAFETY: the caller proved the ISA.
+                Self(unsafe { $tally(self.0, mask.0) })
+            }
+            #[inline(always)]
+            unsafe fn tally_sum(self) -> u64 {
+                // SAFETY: a register is plain bits, as many as in LANES unsigned integers of
+                // the element's width.
+                let lanes: [$uint; $lanes] = unsafe { core::mem::transmute(self.0) };
+                lanes.iter().map(|&n| n as u64).sum()
+            }
         }
     };
 }
@@ -143,24 +155,26 @@ macro_rules! x86_vector {
 x86_vector!(
     F32x4, __m128, f32, 4;
     _mm_set1_ps, _mm_loadu_ps, _mm_storeu_ps, _mm_stream_ps, sse_cmp_ps,
-    _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps, _mm_movemask_ps, sse_mask_ps
+    _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps, _mm_movemask_ps, sse_mask_ps,
+    sse_tally_ps, u32
 );
 x86_vector!(
     F64x2, __m128d, f64, 2;
     _mm_set1_pd, _mm_loadu_pd, _mm_storeu_pd, _mm_stream_pd, sse_cmp_pd,
-    _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd, _mm_movemask_pd, sse_mask_pd
+    _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd, _mm_movemask_pd, sse_mask_pd,
+    sse_tally_pd, u64
 );
 x86_vector!(
     F32x8, __m256, f32, 8;
     _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
     _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps, _mm256_movemask_ps,
-    avx_mask_ps
+    avx_mask_ps, avx_tally_ps, u32
 );
 x86_vector!(
     F64x4, __m256d, f64, 4;
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
     _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd, _mm256_movemask_pd,
-    avx_mask_pd
+    avx_mask_pd, avx_tally_pd, u64
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -296,5 +310,68 @@ unsafe fn avx_mask_pd(bits: u64) -> __m256d {
         let lane_bits = _mm256_setr_epi32(1, 1, 2, 2, 4, 4, 8, 8);
         let set = _mm256_and_si256(_mm256_set1_epi32(bits as i32), lane_bits);
         _mm256_castsi256_pd(_mm256_cmpeq_epi32(set, lane_bits))
+    }
+}
+
+// Counters: the integer lanes minus a lane mask (all ones is minus one), which adds one where
+// the mask is set.
+
+/// [`Vector::tally`] for SSE2 f32 lanes.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_tally_ps(counter: __m128, mask: __m128) -> __m128 {
+    // SAFETY: the caller proved SSE2.
+    unsafe {
+        _mm_castsi128_ps(_mm_sub_epi32(
+            _mm_castps_si128(counter),
+            _mm_castps_si128(mask),
+        ))
+    }
+}
+
+/// [`Vector::tally`] for SSE2 f64 lanes.
+///
+/// # Safety
+/// The CPU supports SSE2.
+#[inline(always)]
+unsafe fn sse_tally_pd(counter: __m128d, mask: __m128d) -> __m128d {
+    // SAFETY: the caller proved SSE2.
+    unsafe {
+        _mm_castsi128_pd(_mm_sub_epi64(
+            _mm_castpd_si128(counter),
+            _mm_castpd_si128(mask),
+        ))
+    }
+}
+
+/// [`Vector::tally`] for AVX2 f32 lanes.
+///
+/// # Safety
+/// The CPU supports AVX2.
+#[inline(always)]
+unsafe fn avx_tally_ps(counter: __m256, mask: __m256) -> __m256 {
+    // SAFETY: the caller proved AVX2.
+    unsafe {
+        _mm256_castsi256_ps(_mm256_sub_epi32(
+            _mm256_castps_si256(counter),
+            _mm256_castps_si256(mask),
+        ))
+    }
+}
+
+/// [`Vector::tally`] for AVX2 f64 lanes.
+///
+/// # Safety
+/// The CPU supports AVX2.
+#[inline(always)]
+unsafe fn avx_tally_pd(counter: __m256d, mask: __m256d) -> __m256d {
+    // SAFETY: the caller proved AVX2.
+    unsafe {
+        _mm256_castsi256_pd(_mm256_sub_epi64(
+            _mm256_castpd_si256(counter),
+            _mm256_castpd_si256(mask),
+        ))
     }
 }

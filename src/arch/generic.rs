@@ -290,7 +290,7 @@ unsafe fn vector<
 ) {
     // SAFETY: guaranteed by the caller.
     unsafe {
-        // The mask is dropped unused unless `tally` counts.
+        // What `tally` ignores of the step is optimised away.
         let step = src.lanes(op, i, out);
         tally.lanes(step);
         if STREAM {
@@ -360,15 +360,17 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     }
 }
 
-/// The elementwise loop that also counts what it writes ([`Counts`]): an [`Elementwise`] job
-/// for a forward operation, which returns the counts.
-///
-/// Counts are kept in the integer lanes of vectors, so one call covers at most
-/// [`COUNTED_MAX`] elements (a lane of `u32` then cannot overflow).
-pub(super) struct Counted<T, O>(pub(super) Elementwise<T, O>);
+/// The most elements one job that counts in the integer lanes of vectors takes ([`Counted`],
+/// [`Masked`]): the counters, and their sum, then stay below `2^32`. A multiple of 64. The
+/// crate's own unit tests use a small value, so that their slices run in several pieces.
+#[cfg(not(test))]
+pub(crate) const TALLY_MAX: usize = 1 << 31;
+#[cfg(test)]
+pub(crate) const TALLY_MAX: usize = 256;
 
-/// The most elements one [`Counted`] job takes.
-pub(crate) const COUNTED_MAX: usize = 1 << 31;
+/// The elementwise loop that also counts what it writes ([`Counts`]): an [`Elementwise`] job
+/// for a forward operation, which returns the counts. At most [`TALLY_MAX`] elements.
+pub(super) struct Counted<T, O>(pub(super) Elementwise<T, O>);
 
 impl<T: Float, O: Op<T>> Job<T> for Counted<T, O> {
     type Output = Counts;
@@ -390,7 +392,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Counted<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> Counts {
         let e = self.0;
-        debug_assert!(e.len <= COUNTED_MAX);
+        debug_assert!(e.len <= TALLY_MAX);
         // SAFETY: the ISA is the caller's.
         let mut tally = unsafe { LaneCounts::<V>::new(O::NEVER_NEGATIVE) };
         // SAFETY: forwarded from the caller.
@@ -402,7 +404,8 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Counted<T, O> {
 
 /// The elementwise loop of a forward operation that also fills a 1-bit mask from its inputs
 /// ([`MaskWords`]) and returns the number of NaN inputs. `words` is valid for writing
-/// `len.div_ceil(64)` words and overlaps no buffer of the elementwise job.
+/// `len.div_ceil(64)` words and overlaps no buffer of the elementwise job. At most
+/// [`TALLY_MAX`] elements.
 pub(super) struct Masked<T, O> {
     pub(super) elementwise: Elementwise<T, O>,
     pub(super) words: *mut u64,
@@ -433,6 +436,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Masked<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> usize {
         let e = self.elementwise;
+        debug_assert!(e.len <= TALLY_MAX);
         // SAFETY: the ISA is the caller's.
         let mut tally = unsafe { LaneMaskWords::<V>::new(self.words) };
         // SAFETY: forwarded from the caller; the words hold one bit per element.

@@ -490,9 +490,7 @@ pub(crate) fn forward_counted<T: Float + 'static, O: Op<T>>(
         ..
     } = io.raw();
     assert!(!O::BINARY && !O::READS_OUT);
-    let mut counts = [0; 3];
-    // One job per COUNTED_MAX elements: the lane counters cannot overflow.
-    for start in (0..len).step_by(generic::COUNTED_MAX) {
+    in_pieces(len, |start, piece| {
         // SAFETY: start < len, so both stay within their buffers.
         let (x, out) = unsafe { (x.add(start), out.add(start)) };
         let job = generic::Counted(generic::Elementwise {
@@ -500,17 +498,30 @@ pub(crate) fn forward_counted<T: Float + 'static, O: Op<T>>(
             x,
             g: x,
             out,
-            len: (len - start).min(generic::COUNTED_MAX),
+            len: piece,
             stream: stream && separate_out,
         });
         // SAFETY: the pointers came from an `Io` and stay within it; only a separate output
         // streams; the kernel was checked just above.
-        let part = unsafe { dispatch(kernel, job) };
-        for (sum, n) in counts.iter_mut().zip(part) {
+        unsafe { dispatch(kernel, job) }
+    })
+}
+
+/// Runs `part(start, piece)` over `0..len` in pieces of at most [`generic::TALLY_MAX`]
+/// elements, the most one job that counts in vector lanes takes, and sums what the pieces
+/// return. The pieces start at multiples of 64, on mask word boundaries.
+fn in_pieces<const N: usize>(
+    len: usize,
+    mut part: impl FnMut(usize, usize) -> [usize; N],
+) -> [usize; N] {
+    let mut sums = [0; N];
+    for start in (0..len).step_by(generic::TALLY_MAX) {
+        let counts = part(start, (len - start).min(generic::TALLY_MAX));
+        for (sum, n) in sums.iter_mut().zip(counts) {
             *sum += n;
         }
     }
-    counts
+    sums
 }
 
 /// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, filling the 1-bit
@@ -534,20 +545,27 @@ pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
         ..
     } = io.raw();
     assert!(!O::BINARY && words.len() == len.div_ceil(generic::WORD));
-    let job = generic::Masked {
-        elementwise: generic::Elementwise {
-            op,
-            x,
-            g: x,
-            out,
-            len,
-            stream: stream && separate_out,
-        },
-        words: words.as_mut_ptr(),
-    };
-    // SAFETY: the pointers came from an `Io` and a word slice checked just above; only a
-    // separate output streams; the kernel was checked too.
-    unsafe { dispatch(kernel, job) }
+    let words = words.as_mut_ptr();
+    let [nans] = in_pieces(len, |start, piece| {
+        // SAFETY: start < len, so all three stay within their buffers (start is a multiple
+        // of 64, the first bit of a word).
+        let (x, out, words) = unsafe { (x.add(start), out.add(start), words.add(start / 64)) };
+        let job = generic::Masked {
+            elementwise: generic::Elementwise {
+                op,
+                x,
+                g: x,
+                out,
+                len: piece,
+                stream: stream && separate_out,
+            },
+            words,
+        };
+        // SAFETY: the pointers came from an `Io` and a word slice checked just above, and stay
+        // within them; only a separate output streams; the kernel was checked too.
+        [unsafe { dispatch(kernel, job) }]
+    });
+    nans
 }
 
 /// A backward operation `op` of the family read from the 1-bit mask `words` with `kernel`:

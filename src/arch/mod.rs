@@ -481,47 +481,10 @@ pub(crate) fn forward_counted<T: Float + 'static, O: Op<T>>(
     io: Io<'_, T>,
     stream: bool,
 ) -> generic::Counts {
-    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
-    let Raw {
-        x,
-        out,
-        len,
-        separate_out,
-        ..
-    } = io.raw();
-    assert!(!O::BINARY && !O::READS_OUT);
-    in_pieces(len, |start, piece| {
-        // SAFETY: start < len, so both stay within their buffers.
-        let (x, out) = unsafe { (x.add(start), out.add(start)) };
-        let job = generic::Counted(generic::Elementwise {
-            op,
-            x,
-            g: x,
-            out,
-            len: piece,
-            stream: stream && separate_out,
-        });
-        // SAFETY: the pointers came from an `Io` and stay within it; only a separate output
-        // streams; the kernel was checked just above.
-        unsafe { dispatch(kernel, job) }
+    forward_in_pieces(kernel, op, io, stream, |piece, _start| {
+        // SAFETY: `forward_in_pieces` checked the kernel and built the piece from an `Io`.
+        unsafe { dispatch(kernel, generic::Counted(piece)) }
     })
-}
-
-/// Runs `part(start, piece)` over `0..len` in pieces of at most [`generic::TALLY_MAX`]
-/// elements, the most one job that counts in vector lanes takes, and sums what the pieces
-/// return. The pieces start at multiples of 64, on mask word boundaries.
-fn in_pieces<const N: usize>(
-    len: usize,
-    mut part: impl FnMut(usize, usize) -> [usize; N],
-) -> [usize; N] {
-    let mut sums = [0; N];
-    for start in (0..len).step_by(generic::TALLY_MAX) {
-        let counts = part(start, (len - start).min(generic::TALLY_MAX));
-        for (sum, n) in sums.iter_mut().zip(counts) {
-            *sum += n;
-        }
-    }
-    sums
 }
 
 /// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, filling the 1-bit
@@ -536,7 +499,34 @@ pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
     words: &mut [u64],
     stream: bool,
 ) -> usize {
+    assert!(words.len() == io.len().div_ceil(generic::WORD));
+    let words = words.as_mut_ptr();
+    let [nans] = forward_in_pieces(kernel, op, io, stream, |elementwise, start| {
+        // SAFETY: start is a multiple of 64 below the length, so its word lies within the
+        // slice checked just above.
+        let words = unsafe { words.add(start / generic::WORD) };
+        let job = generic::Masked { elementwise, words };
+        // SAFETY: `forward_in_pieces` checked the kernel and built the piece from an `Io`; the
+        // piece's words follow from the slice checked above.
+        [unsafe { dispatch(kernel, job) }]
+    });
+    nans
+}
+
+/// Runs a forward operation `op` over `io` (`Map` or `InPlace`) in pieces of at most
+/// [`generic::TALLY_MAX`] elements, the most one job that counts in vector lanes takes: `part`
+/// gets each piece as an elementwise job, and its first element, and what it returns is
+/// summed. The pieces start at multiples of 64, on mask word boundaries. Panics if this CPU
+/// does not support `kernel`, or if `io` is a backward shape.
+fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
+    kernel: Kernel,
+    op: O,
+    io: Io<'_, T>,
+    stream: bool,
+    mut part: impl FnMut(generic::Elementwise<T, O>, usize) -> [usize; N],
+) -> [usize; N] {
     assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+    assert!(!O::BINARY && !O::READS_OUT);
     let Raw {
         x,
         out,
@@ -544,28 +534,24 @@ pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
         separate_out,
         ..
     } = io.raw();
-    assert!(!O::BINARY && words.len() == len.div_ceil(generic::WORD));
-    let words = words.as_mut_ptr();
-    let [nans] = in_pieces(len, |start, piece| {
-        // SAFETY: start < len, so all three stay within their buffers (start is a multiple
-        // of 64, the first bit of a word).
-        let (x, out, words) = unsafe { (x.add(start), out.add(start), words.add(start / 64)) };
-        let job = generic::Masked {
-            elementwise: generic::Elementwise {
-                op,
-                x,
-                g: x,
-                out,
-                len: piece,
-                stream: stream && separate_out,
-            },
-            words,
+    let mut sums = [0; N];
+    for start in (0..len).step_by(generic::TALLY_MAX) {
+        // SAFETY: start < len, so both stay within their buffers.
+        let (x, out) = unsafe { (x.add(start), out.add(start)) };
+        let piece = generic::Elementwise {
+            op,
+            x,
+            g: x,
+            out,
+            len: (len - start).min(generic::TALLY_MAX),
+            // Only a separate output streams.
+            stream: stream && separate_out,
         };
-        // SAFETY: the pointers came from an `Io` and a word slice checked just above, and stay
-        // within them; only a separate output streams; the kernel was checked too.
-        [unsafe { dispatch(kernel, job) }]
-    });
-    nans
+        for (sum, n) in sums.iter_mut().zip(part(piece, start)) {
+            *sum += n;
+        }
+    }
+    sums
 }
 
 /// A backward operation `op` of the family read from the 1-bit mask `words` with `kernel`:

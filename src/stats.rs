@@ -94,7 +94,7 @@ pub fn sparsity<T: Float>(values: &[T]) -> f64 {
 /// `input` is `None`) and returns the statistics of what it wrote. The kernel counts each
 /// result as it stores it, in vector registers: one pass, nothing read twice. Streaming stores
 /// are chosen as for the plain forward pass. Lengths are checked by the caller.
-#[inline]
+#[inline(always)]
 pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
     op: O,
     input: Option<&[T]>,

@@ -4,14 +4,14 @@ mod common;
 
 use proptest::prelude::*;
 
-use common::{assert_same_bits, Rng};
+use common::{assert_same_bits, Rng, TestFloat};
 use rectify::ActivationStats;
 
 /// The statistics of `output`, counted one element at a time.
-fn naive_stats(output: &[f32]) -> ActivationStats {
+fn naive_stats<F: TestFloat>(output: &[F]) -> ActivationStats {
     ActivationStats {
-        active: output.iter().filter(|&&y| y > 0.0).count(),
-        zeros: output.iter().filter(|&&y| y == 0.0).count(),
+        active: output.iter().filter(|&&y| y > F::zero()).count(),
+        zeros: output.iter().filter(|&&y| y == F::zero()).count(),
         nans: output.iter().filter(|y| y.is_nan()).count(),
         len: output.len(),
     }
@@ -19,17 +19,17 @@ fn naive_stats(output: &[f32]) -> ActivationStats {
 
 /// A forward-with-stats function, slice and in place, writes what the plain one writes, and
 /// counts it.
-fn check_one(
+fn check_one<F: TestFloat>(
     name: &str,
-    x: &[f32],
-    plain: impl Fn(&[f32], &mut [f32]),
-    with_stats: impl Fn(&[f32], &mut [f32]) -> ActivationStats,
-    in_place_with_stats: impl Fn(&mut [f32]) -> ActivationStats,
+    x: &[F],
+    plain: impl Fn(&[F], &mut [F]),
+    with_stats: impl Fn(&[F], &mut [F]) -> ActivationStats,
+    in_place_with_stats: impl Fn(&mut [F]) -> ActivationStats,
 ) {
     let n = x.len();
-    let mut want = vec![0.0; n];
+    let mut want = vec![F::zero(); n];
     plain(x, &mut want);
-    let mut out = vec![0.0; n];
+    let mut out = vec![F::zero(); n];
     let stats = with_stats(x, &mut out);
     assert_same_bits(&out, &want, &format!("{name}_slice_with_stats, length {n}"));
     assert_eq!(
@@ -52,7 +52,7 @@ fn check_one(
 }
 
 /// Every forward-with-stats function over `x`.
-fn check_stats(x: &[f32], slope: f32, ceiling: f32) {
+fn check_stats<F: TestFloat>(x: &[F], slope: F, ceiling: F) {
     check_one(
         "relu",
         x,
@@ -90,6 +90,9 @@ fn stats_across_block_boundaries() {
         check_stats(&x, 0.01, 6.0);
         check_stats(&x, -0.5, 1.0);
         check_stats(&x, 0.0, f32::INFINITY);
+        let x: Vec<f64> = rng.floats(n);
+        check_stats(&x, 0.01, 6.0);
+        check_stats(&x, 0.0, f64::INFINITY);
     }
 }
 
@@ -144,6 +147,13 @@ proptest! {
     fn stats_match_naive_counts(bits in proptest::collection::vec(any::<u32>(), 0..300),
                                 slope in -2.0_f32..2.0, ceiling in 0.001_f32..100.0) {
         let x: Vec<f32> = bits.into_iter().map(f32::from_bits).collect();
+        check_stats(&x, slope, ceiling);
+    }
+
+    #[test]
+    fn stats_match_naive_counts_f64(bits in proptest::collection::vec(any::<u64>(), 0..300),
+                                    slope in -2.0_f64..2.0, ceiling in 0.001_f64..100.0) {
+        let x: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
         check_stats(&x, slope, ceiling);
     }
 

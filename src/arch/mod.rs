@@ -468,6 +468,17 @@ pub(crate) fn forward_counted_selected<T: Float + 'static, O: Op<T>>(
     if io.len() < SHORT && !stream {
         return portable::forward_counted(op, io);
     }
+    forward_counted_long(op, io, stream)
+}
+
+/// [`forward_counted`] with the selected kernel. Out of line, so that the short-slice path of
+/// [`forward_counted_selected`] inlines alone and saves no registers.
+#[inline(never)]
+fn forward_counted_long<T: Float + 'static, O: Op<T>>(
+    op: O,
+    io: Io<'_, T>,
+    stream: bool,
+) -> generic::Counts {
     forward_counted(Kernel::selected(), op, io, stream)
 }
 

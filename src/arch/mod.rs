@@ -348,6 +348,7 @@ impl Kernel {
 
     /// Whether this CPU can run the kernel. The only way a SIMD kernel is reached is through
     /// a `Kernel` value for which this returned true.
+    #[inline]
     pub(crate) fn is_supported(self) -> bool {
         match self {
             Kernel::Portable => true,
@@ -545,11 +546,10 @@ fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
         separate_out,
         ..
     } = io.raw();
-    let mut sums = [0; N];
-    for start in (0..len).step_by(generic::TALLY_MAX) {
-        // SAFETY: start < len, so both stay within their buffers.
+    let piece = |start: usize| {
+        // SAFETY: start <= len, so both stay within, or one past the end of, their buffers.
         let (x, out) = unsafe { (x.add(start), out.add(start)) };
-        let piece = generic::Elementwise {
+        generic::Elementwise {
             op,
             x,
             g: x,
@@ -557,10 +557,16 @@ fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
             len: (len - start).min(generic::TALLY_MAX),
             // Only a separate output streams.
             stream: stream && separate_out,
-        };
-        for (sum, n) in sums.iter_mut().zip(part(piece, start)) {
+        }
+    };
+    // The first piece on its own: most passes have only this one, and pay for no loop.
+    let mut sums = part(piece(0), 0);
+    let mut start = generic::TALLY_MAX;
+    while start < len {
+        for (sum, n) in sums.iter_mut().zip(part(piece(start), start)) {
             *sum += n;
         }
+        start += generic::TALLY_MAX;
     }
     sums
 }

@@ -7,9 +7,11 @@ use num_traits::{Float, One, Zero};
 
 use super::{Body, Job, Op, SimdElem, Vector};
 
-/// Elements per iteration of the main loop: four vectors, enough independent work to hide
-/// the latency of loads and compares.
-const UNROLL: usize = 4;
+/// Vectors per iteration of the main loop: enough independent work to hide the latency of
+/// loads and compares, and, for the counting loop, eight counter updates per register that add
+/// up in a tree (measured: in place and out of L1 it counts at 0.91 to 0.96 of the plain pass
+/// with eight, 0.85 to 0.93 with four).
+const UNROLL: usize = 8;
 
 /// Where the loop reads the inputs of element `i`, and how it applies the operation to them.
 pub(super) trait Source<T: Float>: Copy {
@@ -192,9 +194,9 @@ unsafe fn scalar_loop<T: Float, O: Op<T>, S: Source<T>, C: Tally<T>>(
     }
 }
 
-/// Applies `op` to `len` elements with vectors of type `V`: four vectors at a time, then one,
-/// then a scalar tail, reading from `src` and passing each result to `tally` before it is
-/// stored to `out`. With `stream`, a scalar head first aligns `out` to a vector, the stores
+/// Applies `op` to `len` elements with vectors of type `V`: [`UNROLL`] vectors at a time,
+/// then one, then a scalar tail, reading from `src` and passing each result to `tally` before
+/// it is stored to `out`. With `stream`, a scalar head first aligns `out` to a vector, the stores
 /// bypass the cache, and a fence ends the call.
 ///
 /// # Safety

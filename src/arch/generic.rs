@@ -207,8 +207,9 @@ unsafe fn scalar_loop<T: Float, O: Op<T>, S: Source<T>, C: Tally<T>>(
 
 /// Applies `op` to `len` elements with vectors of type `V`: [`UNROLL`] vectors at a time,
 /// then one, then a scalar tail, reading from `src` and passing each result to `tally` before
-/// it is stored to `out`. With `stream`, a scalar head first aligns `out` to a vector, the stores
-/// bypass the cache, and a fence ends the call.
+/// it is stored to `out`. A scalar head first aligns `out` to a vector where the stores need
+/// it or gain from it ([`run_stores`]). With `stream`, the stores bypass the cache, and a
+/// fence ends the call.
 ///
 /// # Safety
 /// The CPU supports `V`'s ISA; `src` is valid for `len` elements and `out` for reading and

@@ -90,9 +90,12 @@ fn stats_across_block_boundaries() {
         check_stats(&x, 0.01, 6.0);
         check_stats(&x, -0.5, 1.0);
         check_stats(&x, 0.0, f32::INFINITY);
-        let x: Vec<f64> = rng.floats(n);
-        check_stats(&x, 0.01, 6.0);
-        check_stats(&x, 0.0, f64::INFINITY);
+        // f64 at the short lengths only under Miri, whose interpreter is slow.
+        if !cfg!(miri) || n < 100 {
+            let x: Vec<f64> = rng.floats(n);
+            check_stats(&x, 0.01, 6.0);
+            check_stats(&x, 0.0, f64::INFINITY);
+        }
     }
 }
 

@@ -245,6 +245,7 @@ fn lengths(max: usize) -> Vec<usize> {
         (0..=max).collect()
     }
 }
+
 const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
 const GUARD: usize = 8;
 

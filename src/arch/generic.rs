@@ -11,11 +11,11 @@ use super::{Body, Job, Op, SimdElem, Vector};
 /// loads and compares, and, for the counting loop, eight counter updates per register that add
 /// up in a tree (measured: in place and out of L1 it counts at 0.91 to 0.96 of the plain pass
 /// with eight, 0.85 to 0.93 with four).
-const UNROLL: usize = 8;
+pub(super) const UNROLL: usize = 8;
 
 /// The fewest vectors for which the loop aligns ordinary stores to the output with a scalar
 /// head ([`run_stores`]); below it, the head costs more than the stores that cross cache lines.
-const ALIGN_MIN_VECTORS: usize = 64;
+pub(super) const ALIGN_MIN_VECTORS: usize = 64;
 
 /// Where the loop reads the inputs of element `i`, and how it applies the operation to them.
 pub(super) trait Source<T: Float>: Copy {

@@ -1,6 +1,17 @@
-//! Every operation of the family through every kernel this CPU supports, called directly
-//! (whatever dispatch would pick and however short the slice), against the scalar reference:
-//! all lengths and misaligned starts, f64 properties, and the exhaustive f32 sweep.
+//! The kernels, each called directly (whatever dispatch would pick and however short the
+//! slice), against the scalar reference, in two independent dimensions:
+//!
+//! - **Values**: every operation of the family on every kernel this CPU supports, on the edge
+//!   table, raw-bit random inputs and (an ignored test, in release) all 2^32 `f32` patterns.
+//!   The lane arithmetic is elementwise and does not depend on where an element sits, so each
+//!   distinct computation runs once, at one address, with ordinary stores: a forward operation
+//!   plain and counting, a backward operation plain and accumulating, and the masked passes.
+//! - **Addresses**: every length up to a few vectors past the unrolled loop and around the
+//!   aligned-head threshold, every misaligned start, each shape and store kind, on every kernel,
+//!   for one operation of each loop class, with guard cells around every output (mask words
+//!   included). What the loop does with an address (head, unroll, tail, mask-word straddles,
+//!   streaming alignment, counting pieces) depends on the loop class and store kind, never on
+//!   which activation runs. These are the tests Miri runs.
 
 extern crate std;
 
@@ -9,12 +20,15 @@ use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
+use core::mem::size_of;
+
 use proptest::prelude::*;
 
+use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
 use super::{
     apply_forced, forward_counted, mask_backward, mask_forward, Accumulate, Backward, Clipped,
     ClippedBackward, ClippedDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward,
-    LeakyDerivative, Op, Relu,
+    LeakyDerivative, Op, Relu, SimdElem,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -37,18 +51,31 @@ enum Shape {
     Accumulate,
 }
 
-const UNARY: &[Shape] = &[Shape::Map, Shape::InPlace];
-const BINARY: &[Shape] = &[Shape::Zip, Shape::ZipInPlace, Shape::Accumulate];
-
 impl Shape {
-    /// Whether the output is a separate buffer, which streaming stores can write.
-    fn can_stream(self) -> bool {
-        matches!(self, Shape::Map | Shape::Zip)
+    /// Every shape of an operation: the forward shapes, or the backward ones for a binary
+    /// operation.
+    fn all<F: TestFloat, O: Op<F>>() -> &'static [Shape] {
+        if O::BINARY {
+            &[Shape::Zip, Shape::ZipInPlace, Shape::Accumulate]
+        } else {
+            &[Shape::Map, Shape::InPlace]
+        }
     }
 
-    /// Ordinary stores, and streaming stores where the output is separate.
+    /// The shapes that compute different values: in place computes what the separate output
+    /// does, only at another address.
+    fn distinct<F: TestFloat, O: Op<F>>() -> &'static [Shape] {
+        if O::BINARY {
+            &[Shape::Zip, Shape::Accumulate]
+        } else {
+            &[Shape::Map]
+        }
+    }
+
+    /// Ordinary stores, and streaming stores where the output is a separate buffer that the
+    /// operation does not read back.
     fn store_kinds(self) -> &'static [bool] {
-        if self.can_stream() {
+        if matches!(self, Shape::Map | Shape::Zip) {
             &[false, true]
         } else {
             &[false]
@@ -95,6 +122,25 @@ impl Shape {
         }
     }
 
+    /// Runs the counting forward pass of `op` (`Map` or `InPlace`), as [`Shape::run`].
+    fn run_counted<F: TestFloat, O: Op<F>>(
+        self,
+        kernel: Kernel,
+        stream: bool,
+        op: O,
+        x: &[F],
+        out: &mut [F],
+    ) -> [usize; 3] {
+        match self {
+            Shape::Map => forward_counted(kernel, op, Io::Map { src: x, dst: out }, stream),
+            Shape::InPlace => {
+                out.copy_from_slice(x);
+                forward_counted(kernel, op, Io::InPlace(out), stream)
+            }
+            _ => unreachable!("a counted pass is a forward pass"),
+        }
+    }
+
     /// What the scalar reference gives for one element.
     fn expect<F: TestFloat, O: Op<F>>(self, op: O, x: F, g: F, old: F) -> F {
         match self {
@@ -103,42 +149,77 @@ impl Shape {
             Shape::Accumulate => Accumulate(op).scalar(x, g, old),
         }
     }
+
+    /// The scalar reference over whole buffers.
+    fn expect_all<F: TestFloat, O: Op<F>>(self, op: O, x: &[F], g: &[F], old: &[F]) -> Vec<F> {
+        (0..x.len())
+            .map(|i| self.expect(op, x[i], g[i], old[i]))
+            .collect()
+    }
 }
 
-/// For a forward shape (`Map`, `InPlace`): runs the counting forward pass of `op` with `kernel`
-/// over `x` into `out` and checks that it wrote `want` and counted it as a naive count does.
-// A test helper: the arguments are the case, spelled out.
-#[allow(clippy::too_many_arguments)]
-fn check_counted<F: TestFloat, O: Op<F>>(
-    shape: Shape,
-    kernel: Kernel,
-    stream: bool,
-    op: O,
-    x: &[F],
-    out: &mut [F],
-    want: &[F],
-    at: &str,
-) {
-    let counts = match shape {
-        Shape::Map => forward_counted(kernel, op, Io::Map { src: x, dst: out }, stream),
-        Shape::InPlace => {
-            out.copy_from_slice(x);
-            forward_counted(kernel, op, Io::InPlace(out), stream)
+/// Outputs greater than zero, exactly zero and NaN, counted one at a time.
+fn naive_counts<F: TestFloat>(y: &[F]) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for &y in y {
+        counts[0] += usize::from(y > F::zero());
+        counts[1] += usize::from(y == F::zero());
+        counts[2] += usize::from(y.is_nan());
+    }
+    counts
+}
+
+/// The mask bits of `x`, one element at a time: set where `x > 0` or NaN.
+fn naive_mask<F: TestFloat>(x: &[F]) -> Vec<u64> {
+    let mut words = Vec::new();
+    naive_mask_into(x, &mut words);
+    words
+}
+
+/// [`naive_mask`] into `words`.
+fn naive_mask_into<F: TestFloat>(x: &[F], words: &mut Vec<u64>) {
+    words.clear();
+    words.resize(x.len().div_ceil(WORD), 0);
+    for (i, &v) in x.iter().enumerate() {
+        if v > F::zero() || v.is_nan() {
+            words[i / WORD] |= 1 << (i % WORD);
         }
-        _ => return,
-    };
-    assert_same_bits(out, want, &format!("{at}, counted"));
-    let naive = [
-        want.iter().filter(|&&y| y > F::zero()).count(),
-        want.iter().filter(|&&y| y == F::zero()).count(),
-        want.iter().filter(|y| y.is_nan()).count(),
-    ];
-    assert_eq!(counts, naive, "{at}: counts (active, zeros, NaN)");
+    }
+}
+
+/// The `x` a backward pass from `words` sees: one where the bit is set, zero where it is clear.
+fn mask_as_input<F: TestFloat>(words: &[u64], len: usize) -> impl Iterator<Item = F> + '_ {
+    (0..len).map(|i| {
+        if words[i / WORD] >> (i % WORD) & 1 == 1 {
+            F::one()
+        } else {
+            F::zero()
+        }
+    })
+}
+
+/// Panics unless `got` has the bits of `want`, naming the inputs of the first element that
+/// differs.
+#[track_caller]
+fn check_out<F: TestFloat>(got: &[F], want: &[F], inputs: [&[F]; 3], at: impl Fn() -> String) {
+    if let Some(i) = (0..want.len()).find(|&i| got[i].bits() != want[i].bits()) {
+        let [x, g, old] = inputs.map(|v| v[i].bits());
+        let at = format!(
+            "{}; inputs at {i}: x {x:#x?}, g {g:#x?}, old {old:#x?}",
+            at()
+        );
+        // Under Miri any two NaNs compare equal (see `assert_same_bits`).
+        assert_same_bits(got, want, &at);
+    }
 }
 
 /// Receives every operation under test.
 trait Visit<F: TestFloat> {
-    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]);
+    /// An elementwise operation: a forward pass or derivative, or a backward pass where
+    /// `O::BINARY`.
+    fn op<O: Op<F>>(&mut self, name: &str, op: O);
+    /// A forward operation that fills a 1-bit mask, and the backward operation that reads it.
+    fn mask<O: Op<F>, B: Op<F>>(&mut self, name: &str, forward: O, backward: B);
 }
 
 /// Slopes of the leaky members tested through the kernels (a zero slope runs ReLU's kernels,
@@ -147,34 +228,31 @@ const SLOPES: [f64; 3] = [0.01, 1.0, -0.5];
 /// Ceilings of the clipped members (an infinite ceiling runs ReLU's kernels).
 const CEILINGS: [f64; 3] = [6.0, 1.0, 1e-3];
 
-/// Visits every operation of the family, with the parameters above.
+/// Visits every operation of the family, with the parameters above, and the masked passes of
+/// ReLU and of leaky ReLU with the first slope (the mask bits do not depend on the slope).
 fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
-    v.visit("relu", Relu, UNARY);
-    v.visit("relu derivative", Derivative, UNARY);
-    v.visit("relu backward", Backward, BINARY);
+    v.op("relu", Relu);
+    v.op("relu derivative", Derivative);
+    v.op("relu backward", Backward);
+    v.mask("relu", Relu, Backward);
     for slope in SLOPES.map(|s| F::from(s).unwrap()) {
-        v.visit(&format!("leaky {slope:?}"), Leaky { slope }, UNARY);
-        v.visit(
-            &format!("leaky derivative {slope:?}"),
-            LeakyDerivative { slope },
-            UNARY,
-        );
-        v.visit(
+        v.op(&format!("leaky {slope:?}"), Leaky { slope });
+        let derivative = LeakyDerivative { slope };
+        v.op(&format!("leaky derivative {slope:?}"), derivative);
+        v.op(
             &format!("leaky backward {slope:?}"),
             LeakyBackward { slope },
-            BINARY,
         );
     }
+    let slope = F::from(SLOPES[0]).unwrap();
+    let (leaky, leaky_backward) = (Leaky { slope }, LeakyBackward { slope });
+    v.mask(&format!("leaky {slope:?}"), leaky, leaky_backward);
     for ceiling in CEILINGS.map(|c| F::from(c).unwrap()) {
-        v.visit(&format!("clipped {ceiling:?}"), Clipped { ceiling }, UNARY);
+        v.op(&format!("clipped {ceiling:?}"), Clipped { ceiling });
         let derivative = ClippedDerivative { ceiling };
-        v.visit(
-            &format!("clipped derivative {ceiling:?}"),
-            derivative,
-            UNARY,
-        );
+        v.op(&format!("clipped derivative {ceiling:?}"), derivative);
         let backward = ClippedBackward { ceiling };
-        v.visit(&format!("clipped backward {ceiling:?}"), backward, BINARY);
+        v.op(&format!("clipped backward {ceiling:?}"), backward);
     }
 }
 
@@ -187,105 +265,154 @@ fn supported() -> Vec<Kernel> {
         .collect()
 }
 
-/// Checks every operation, shape, kernel and store kind on one set of inputs.
-struct CheckAll<'a, F> {
-    x: &'a [F],
-    g: &'a [F],
-    old: &'a [F],
+/// Elements of `F` per vector of `kernel` (1 for the portable loop).
+fn lanes<F>(kernel: Kernel) -> usize {
+    let bytes = match kernel {
+        Kernel::Portable => size_of::<F>(),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Sse2 => size_of::<<f32 as SimdElem>::Sse2>(),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => size_of::<<f32 as SimdElem>::Avx2>(),
+        #[cfg(target_arch = "aarch64")]
+        Kernel::Neon => size_of::<<f32 as SimdElem>::Neon>(),
+    };
+    bytes / size_of::<F>()
 }
 
-impl<F: TestFloat> Visit<F> for CheckAll<'_, F> {
-    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
-        for kernel in supported() {
-            for &shape in shapes {
-                let want: Vec<F> = (0..self.x.len())
-                    .map(|i| shape.expect(op, self.x[i], self.g[i], self.old[i]))
-                    .collect();
-                for &stream in shape.store_kinds() {
-                    let mut out = self.old.to_vec();
-                    shape.run(kernel, stream, op, self.x, self.g, &mut out);
-                    let at = format!("{name}, {kernel:?} {shape:?} stream {stream}");
-                    assert_same_bits(&out, &want, &at);
-                    let mut out = self.old.to_vec();
-                    check_counted(shape, kernel, stream, op, self.x, &mut out, &want, &at);
+// ---------------------------------------------------------------------------------------------
+// Values
+
+/// Every distinct computation of each operation on `kernels`, over one set of inputs, at one
+/// address with ordinary stores, against the scalar reference. It owns its buffers, which the
+/// sweep refills and reuses.
+struct Values<F> {
+    kernels: Vec<Kernel>,
+    x: Vec<F>,
+    g: Vec<F>,
+    old: Vec<F>,
+    /// Scratch: the expected results, the kernels' results, and for the masked passes the
+    /// expected words, the kernels' words and the `x` that backward from the mask sees.
+    want: Vec<F>,
+    out: Vec<F>,
+    want_words: Vec<u64>,
+    words: Vec<u64>,
+    bits: Vec<F>,
+}
+
+impl<F> Default for Values<F> {
+    fn default() -> Self {
+        Values {
+            kernels: Vec::new(),
+            x: Vec::new(),
+            g: Vec::new(),
+            old: Vec::new(),
+            want: Vec::new(),
+            out: Vec::new(),
+            want_words: Vec::new(),
+            words: Vec::new(),
+            bits: Vec::new(),
+        }
+    }
+}
+
+impl<F: TestFloat> Values<F> {
+    fn new(kernels: Vec<Kernel>, x: &[F], g: &[F], old: &[F]) -> Self {
+        Values {
+            kernels,
+            x: x.to_vec(),
+            g: g.to_vec(),
+            old: old.to_vec(),
+            ..Values::default()
+        }
+    }
+}
+
+impl<F: TestFloat> Visit<F> for Values<F> {
+    fn op<O: Op<F>>(&mut self, name: &str, op: O) {
+        let Values {
+            kernels,
+            x,
+            g,
+            old,
+            want,
+            out,
+            ..
+        } = self;
+        let inputs = [&x[..], g, old];
+        for &shape in Shape::distinct::<F, O>() {
+            want.clear();
+            want.extend((0..x.len()).map(|i| shape.expect(op, x[i], g[i], old[i])));
+            let counts = (!O::BINARY).then(|| naive_counts(want));
+            for &kernel in kernels.iter() {
+                let at = || format!("{name}, {kernel:?} {shape:?}");
+                out.clear();
+                out.extend_from_slice(old);
+                shape.run(kernel, false, op, x, g, out);
+                check_out(out, want, inputs, at);
+                if let Some(counts) = counts {
+                    out.copy_from_slice(old);
+                    let got = shape.run_counted(kernel, false, op, x, out);
+                    check_out(out, want, inputs, || format!("{}, counted", at()));
+                    assert_eq!(got, counts, "{}: counts (active, zeros, NaN)", at());
                 }
             }
         }
     }
-}
 
-/// Every operation, kernel and shape at every length and misaligned start, with guard cells
-/// around the output that must stay untouched. Inputs are windows of fixed random pools.
-struct EveryLength<F> {
-    x: Vec<F>,
-    g: Vec<F>,
-    old: Vec<F>,
-}
-
-impl<F: TestFloat> EveryLength<F> {
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng::new(seed);
-        let n = MAX_LEN.max(300) + STARTS;
-        EveryLength {
-            x: rng.floats(n),
-            g: rng.floats(n),
-            old: rng.floats(n),
-        }
-    }
-}
-
-const MAX_LEN: usize = 1024;
-
-/// Every length up to `max`; under Miri, whose interpreter is slow, a few: around one and two
-/// vectors of each width, and one that reaches the unrolled loop with every width.
-fn lengths(max: usize) -> Vec<usize> {
-    if cfg!(miri) {
-        vec![0, 1, 2, 3, 7, 8, 9, 16, 17, 33, 71]
-    } else {
-        (0..=max).collect()
-    }
-}
-
-const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
-const GUARD: usize = 8;
-
-impl<F: TestFloat> Visit<F> for EveryLength<F> {
-    fn visit<O: Op<F>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
-        let sentinel = F::from_raw(0x7ff4_dead_7fb0_dead);
-        for kernel in supported() {
-            for &shape in shapes {
-                for &stream in shape.store_kinds() {
-                    for len in lengths(MAX_LEN) {
-                        for start in 0..STARTS {
-                            // Different windows for each input, so x, g and old differ.
-                            let x = &self.x[start..start + len];
-                            let g = &self.g[STARTS - 1 - start..][..len];
-                            let old = &self.old[len % STARTS..][..len];
-                            let mut buf = vec![sentinel; GUARD + start + len + GUARD];
-                            let range = GUARD + start..GUARD + start + len;
-                            buf[range.clone()].copy_from_slice(old);
-                            shape.run(kernel, stream, op, x, g, &mut buf[range.clone()]);
-
-                            let want: Vec<F> = (0..len)
-                                .map(|i| shape.expect(op, x[i], g[i], old[i]))
-                                .collect();
-                            let at = format!(
-                                "{name}, {kernel:?} {shape:?} stream {stream}, length {len}, start {start}"
-                            );
-                            assert_same_bits(&buf[range.clone()], &want, &at);
-                            let guards = buf[..range.start].iter().chain(&buf[range.end..]);
-                            assert!(
-                                guards.into_iter().all(|v| v.bits() == sentinel.bits()),
-                                "{at}: wrote outside its output"
-                            );
-                            let out = &mut buf[range.clone()];
-                            check_counted(shape, kernel, stream, op, x, out, &want, &at);
-                            let guards = buf[..range.start].iter().chain(&buf[range.end..]);
-                            assert!(
-                                guards.into_iter().all(|v| v.bits() == sentinel.bits()),
-                                "{at}: counted pass wrote outside its output"
-                            );
-                        }
+    fn mask<O: Op<F>, B: Op<F>>(&mut self, name: &str, forward: O, backward: B) {
+        let Values {
+            kernels,
+            x,
+            g,
+            old,
+            want,
+            out,
+            want_words,
+            words,
+            bits,
+        } = self;
+        let n = x.len();
+        naive_mask_into(x, want_words);
+        let want_nans = x.iter().filter(|v| v.is_nan()).count();
+        bits.clear();
+        bits.extend(mask_as_input::<F>(want_words, n));
+        let inputs = [&x[..], g, old];
+        let backward_inputs = [&bits[..], g, old];
+        out.clear();
+        out.extend_from_slice(old);
+        words.clear();
+        words.resize(want_words.len(), 0);
+        for (pass, shape) in [
+            ("forward", Shape::Map),
+            ("backward", Shape::Zip),
+            ("accumulate", Shape::Accumulate),
+        ] {
+            want.clear();
+            if shape == Shape::Map {
+                want.extend(x.iter().map(|&v| shape.expect(forward, v, v, v)));
+            } else {
+                want.extend((0..n).map(|i| shape.expect(backward, bits[i], g[i], old[i])));
+            }
+            for &kernel in kernels.iter() {
+                let at = || format!("{name}, {kernel:?} masked {pass}");
+                out.copy_from_slice(old);
+                match shape {
+                    Shape::Map => {
+                        words.fill(u64::MAX);
+                        let io = Io::Map { src: x, dst: out };
+                        let nans = mask_forward(kernel, forward, io, words, false);
+                        check_out(out, want, inputs, at);
+                        assert_eq!(words, want_words, "{}: mask bits", at());
+                        assert_eq!(nans, want_nans, "{}: NaN count", at());
+                    }
+                    Shape::Zip => {
+                        mask_backward(kernel, backward, want_words, Some(g), out, false);
+                        check_out(out, want, backward_inputs, at);
+                    }
+                    _ => {
+                        let acc = Accumulate(backward);
+                        mask_backward(kernel, acc, want_words, Some(g), out, false);
+                        check_out(out, want, backward_inputs, at);
                     }
                 }
             }
@@ -293,208 +420,317 @@ impl<F: TestFloat> Visit<F> for EveryLength<F> {
     }
 }
 
-#[test]
-fn every_kernel_every_length_and_start_f32() {
-    each_op(&mut EveryLength::<f32>::new(0xca11));
-}
-
-#[test]
-fn every_kernel_every_length_and_start_f64() {
-    each_op(&mut EveryLength::<f64>::new(0xca12));
-}
-
 /// Every (x, g) pair of edge values, long enough to reach the vector loop.
 fn edge_table<F: TestFloat>() {
     let (x, g) = edge_pairs::<F>();
     let old: Vec<F> = g.iter().rev().copied().collect();
-    each_op(&mut CheckAll {
-        x: &x,
-        g: &g,
-        old: &old,
-    });
+    each_op(&mut Values::new(supported(), &x, &g, &old));
 }
 
 #[test]
-fn every_kernel_edge_table_f32() {
+#[cfg_attr(
+    miri,
+    ignore = "values do not depend on addresses: Miri runs the address tests"
+)]
+fn values_edge_table_f32() {
     edge_table::<f32>();
 }
 
 #[test]
-fn every_kernel_edge_table_f64() {
+#[cfg_attr(
+    miri,
+    ignore = "values do not depend on addresses: Miri runs the address tests"
+)]
+fn values_edge_table_f64() {
     edge_table::<f64>();
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 128 }))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// f64 has too many bit patterns to sweep: random raw bits through every kernel instead.
     #[test]
-    fn every_kernel_raw_bits_f64(
-        x in proptest::collection::vec(
-            any::<u64>().prop_map(f64::from_bits),
-            0..if cfg!(miri) { 80 } else { 300 },
-        ),
+    #[cfg_attr(miri, ignore = "values do not depend on addresses: Miri runs the address tests")]
+    fn values_raw_bits_f64(
+        x in proptest::collection::vec(any::<u64>().prop_map(f64::from_bits), 0..300),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::new(seed);
         let g = rng.floats::<f64>(x.len());
         let old = rng.floats::<f64>(x.len());
-        each_op(&mut CheckAll { x: &x, g: &g, old: &old });
+        each_op(&mut Values::new(supported(), &x, &g, &old));
     }
 }
 
-/// The mask bits of `x`, counted one element at a time: set where `x > 0` or NaN.
-fn naive_mask<F: TestFloat>(x: &[F]) -> Vec<u64> {
-    let mut words = vec![0u64; x.len().div_ceil(64)];
-    for (i, &v) in x.iter().enumerate() {
-        if v > F::zero() || v.is_nan() {
-            words[i / 64] |= 1 << (i % 64);
+// ---------------------------------------------------------------------------------------------
+// Addresses
+
+/// Lengths that reach every part of `kernel`'s loop for `F`: a scalar tail alone, single
+/// vectors, the unrolled loop, each followed by every vector count and tail; the aligned head of
+/// ordinary stores, which starts at [`ALIGN_MIN_VECTORS`] vectors; a mask word and the next;
+/// the pieces of counting jobs ([`TALLY_MAX`]). Under Miri, whose interpreter is slow, one
+/// length of each kind.
+fn lengths<F>(kernel: Kernel) -> Vec<usize> {
+    let lanes = lanes::<F>(kernel);
+    let unrolled = UNROLL * lanes;
+    let aligned = ALIGN_MIN_VECTORS * lanes;
+    let mut lengths: Vec<usize> = if cfg!(miri) {
+        // Nothing, a tail, a vector and a tail, the unrolled loop with a vector and a tail,
+        // past a mask word, and the aligned head with all of them.
+        let rest = unrolled + lanes + 1;
+        vec![0, 1, lanes + 1, rest, WORD + lanes + 1, aligned + rest]
+    } else {
+        // Every length through two unrolled iterations, a vector and a tail, and two mask
+        // words; then around the aligned head, every head, vector count and tail; the pieces.
+        let mut all: Vec<usize> = (0..=(2 * unrolled + 2 * lanes).max(2 * WORD + 1)).collect();
+        all.extend(aligned - 1..=aligned + unrolled + 2 * lanes);
+        all.extend([
+            TALLY_MAX - 1,
+            TALLY_MAX,
+            TALLY_MAX + 1,
+            2 * TALLY_MAX + lanes + 1,
+        ]);
+        all
+    };
+    lengths.sort_unstable();
+    lengths.dedup();
+    lengths
+}
+
+/// Starts past an aligned position: with guard cells of 8 elements, every misalignment of a
+/// vector of up to 8 elements. Under Miri, aligned and one off.
+const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
+/// Guard cells on each side of every output.
+const GUARD: usize = 8;
+
+/// Inputs for the address tests: windows of fixed random pools, so that `x`, `g` and `old`
+/// differ.
+struct Pool<F> {
+    x: Vec<F>,
+    g: Vec<F>,
+    old: Vec<F>,
+}
+
+impl<F: TestFloat> Pool<F> {
+    fn new(seed: u64, len: usize) -> Self {
+        let mut rng = Rng::new(seed);
+        let n = len + STARTS;
+        Pool {
+            x: rng.floats(n),
+            g: rng.floats(n),
+            old: rng.floats(n),
         }
     }
-    words
 }
 
-/// The masked forward pass of `op` and both masked backward passes built on it (ReLU's or
-/// leaky ReLU's, plain, in place and accumulating), with `kernel`, against the scalar
-/// reference and a naive mask. A separate output starts at each of `offsets` elements past a
-/// vector boundary; `context` names the case.
-// A test helper: the arguments are the case, spelled out.
-#[allow(clippy::too_many_arguments)]
-fn check_masks<F: TestFloat, O: Op<F>, B: Op<F>>(
+/// A cell of an output: an element or a mask word, compared by its bits.
+trait Cell: Copy + core::fmt::Debug {
+    fn pattern(self) -> u64;
+}
+
+impl Cell for f32 {
+    fn pattern(self) -> u64 {
+        self.to_bits().into()
+    }
+}
+
+impl Cell for f64 {
+    fn pattern(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+impl Cell for u64 {
+    fn pattern(self) -> u64 {
+        self
+    }
+}
+
+/// A buffer with guard cells around the `len` cells at `start` past them: the output of one
+/// case, which must write those cells and no others.
+struct Guarded<T> {
+    buf: Vec<T>,
+    start: usize,
+    len: usize,
+    sentinel: T,
+}
+
+impl<T: Cell> Guarded<T> {
+    /// `init` at `start`, sentinels around it.
+    fn new(init: &[T], start: usize, sentinel: T) -> Self {
+        let mut buf = vec![sentinel; GUARD + start + init.len() + GUARD];
+        buf[GUARD + start..][..init.len()].copy_from_slice(init);
+        Guarded {
+            buf,
+            start: GUARD + start,
+            len: init.len(),
+            sentinel,
+        }
+    }
+
+    fn inner(&mut self) -> &mut [T] {
+        &mut self.buf[self.start..][..self.len]
+    }
+
+    /// The cells between the guards, after checking that the guards are untouched.
+    #[track_caller]
+    fn checked(&self, at: &str) -> &[T] {
+        let (before, rest) = self.buf.split_at(self.start);
+        let (inner, after) = rest.split_at(self.len);
+        let stray = (before.iter().chain(after)).find(|v| v.pattern() != self.sentinel.pattern());
+        assert!(stray.is_none(), "{at}: wrote outside its output: {stray:?}");
+        inner
+    }
+}
+
+/// One address case: `kernel`, `len` elements, inputs and output at `start`.
+struct Case<'a, F> {
     kernel: Kernel,
-    forward: O,
-    backward: B,
-    x: &[F],
-    g: &[F],
-    old: &[F],
-    offsets: usize,
-    context: &str,
-) {
-    let n = x.len();
-    let want_words = naive_mask(x);
-    let want_nans = x.iter().filter(|v| v.is_nan()).count();
-    let want_out: Vec<F> = x.iter().map(|&v| forward.scalar(v, v, v)).collect();
-    // In place, and into a separate output with ordinary and streaming stores at every offset
-    // from a vector boundary: streaming starts its vectors there, in the middle of a word.
-    let cases = [(true, false), (false, false), (false, true)];
-    for (in_place, stream) in cases {
-        for offset in 0..offsets {
-            let mut buf = vec![F::one(); n + offset];
-            let out = &mut buf[offset..];
-            let mut words = vec![u64::MAX; n.div_ceil(64)];
+    x: &'a [F],
+    g: &'a [F],
+    old: &'a [F],
+    start: usize,
+}
+
+impl<F: TestFloat + Cell> Case<'_, F> {
+    fn sentinel() -> F {
+        F::from_raw(0x7ff4_dead_7fb0_dead)
+    }
+
+    fn at(&self, what: &str) -> String {
+        let (kernel, len, start) = (self.kernel, self.x.len(), self.start);
+        format!("{what}, {kernel:?}, length {len}, start {start}")
+    }
+
+    /// `op` in every shape of its class and every store kind.
+    fn elementwise<O: Op<F>>(&self, name: &str, op: O) {
+        let (x, g, old) = (self.x, self.g, self.old);
+        for &shape in Shape::all::<F, O>() {
+            let want = shape.expect_all(op, x, g, old);
+            for &stream in shape.store_kinds() {
+                let mut out = Guarded::new(old, self.start, Self::sentinel());
+                shape.run(self.kernel, stream, op, x, g, out.inner());
+                let at = self.at(&format!("{name} {shape:?} stream {stream}"));
+                assert_same_bits(out.checked(&at), &want, &at);
+            }
+        }
+    }
+
+    /// The counting forward pass of `op`, both shapes and store kinds.
+    fn counted<O: Op<F>>(&self, name: &str, op: O) {
+        let want = Shape::Map.expect_all(op, self.x, self.x, self.x);
+        let counts = naive_counts(&want);
+        for shape in [Shape::Map, Shape::InPlace] {
+            for &stream in shape.store_kinds() {
+                let mut out = Guarded::new(self.old, self.start, Self::sentinel());
+                let got = shape.run_counted(self.kernel, stream, op, self.x, out.inner());
+                let at = self.at(&format!("{name} counted {shape:?} stream {stream}"));
+                assert_same_bits(out.checked(&at), &want, &at);
+                assert_eq!(got, counts, "{at}: counts (active, zeros, NaN)");
+            }
+        }
+    }
+
+    /// The masked forward pass of `forward` (separate output with both store kinds, and in
+    /// place) and the backward passes of `backward` from its mask (separate output with both
+    /// store kinds, in place, accumulating), with guard words around the mask.
+    fn masks<O: Op<F>, B: Op<F>>(&self, name: &str, forward: O, backward: B) {
+        let (x, g, old, kernel) = (self.x, self.g, self.old, self.kernel);
+        let n = x.len();
+        let want_words = naive_mask(x);
+        let want_nans = x.iter().filter(|v| v.is_nan()).count();
+        let want_out = Shape::Map.expect_all(forward, x, x, x);
+        let sentinel_word = 0x5a5a_5a5a_5a5a_5a5a;
+        for (in_place, stream) in [(false, false), (false, true), (true, false)] {
+            let mut out = Guarded::new(old, self.start, Self::sentinel());
+            let mut words = Guarded::new(&vec![u64::MAX; want_words.len()], 0, sentinel_word);
             let nans = if in_place {
-                out.copy_from_slice(x);
-                mask_forward(kernel, forward, Io::InPlace(out), &mut words, false)
+                out.inner().copy_from_slice(x);
+                mask_forward(
+                    kernel,
+                    forward,
+                    Io::InPlace(out.inner()),
+                    words.inner(),
+                    false,
+                )
             } else {
-                let io = Io::Map { src: x, dst: out };
-                mask_forward(kernel, forward, io, &mut words, stream)
+                let io = Io::Map {
+                    src: x,
+                    dst: out.inner(),
+                };
+                mask_forward(kernel, forward, io, words.inner(), stream)
             };
-            let at = format!(
-                "{context}, {kernel:?} masked forward, in place {in_place}, stream {stream}, offset {offset}"
-            );
-            assert_same_bits(&buf[offset..], &want_out, &at);
-            assert_eq!(words, want_words, "{at}: mask bits");
+            let at = self.at(&format!(
+                "{name} masked forward, in place {in_place}, stream {stream}"
+            ));
+            assert_same_bits(out.checked(&at), &want_out, &at);
+            assert_eq!(words.checked(&at), want_words, "{at}: mask bits");
             assert_eq!(nans, want_nans, "{at}: NaN count");
         }
-    }
-    // Backward from the bits: x is 1 where the bit is set, 0 where it is clear.
-    let bit = |i: usize| {
-        if want_words[i / 64] >> (i % 64) & 1 == 1 {
-            F::one()
-        } else {
-            F::zero()
+
+        let bits: Vec<F> = mask_as_input(&want_words, n).collect();
+        let cases: [(&str, Option<&[F]>, bool); 3] = [
+            ("backward", Some(g), false),
+            ("backward", Some(g), true),
+            ("backward in place", None, false),
+        ];
+        for (what, grad, stream) in cases {
+            let want = Shape::Zip.expect_all(backward, &bits, g, old);
+            let init = if grad.is_some() { old } else { g };
+            let mut out = Guarded::new(init, self.start, Self::sentinel());
+            mask_backward(kernel, backward, &want_words, grad, out.inner(), stream);
+            let at = self.at(&format!("{name} masked {what}, stream {stream}"));
+            assert_same_bits(out.checked(&at), &want, &at);
         }
-    };
-    let want: Vec<F> = (0..n)
-        .map(|i| backward.scalar(bit(i), g[i], bit(i)))
-        .collect();
-    // A separate output, with ordinary and streaming stores, at every offset from a vector
-    // boundary: streaming starts its vectors there, in the middle of a mask word.
-    for stream in [false, true] {
-        for offset in 0..offsets {
-            let mut buf = vec![F::one(); n + offset];
-            let out = &mut buf[offset..];
-            mask_backward(kernel, backward, &want_words, Some(g), out, stream);
-            let at =
-                format!("{context}, {kernel:?} masked backward, stream {stream}, offset {offset}");
-            assert_same_bits(out, &want, &at);
-        }
+        let want = Shape::Accumulate.expect_all(backward, &bits, g, old);
+        let mut out = Guarded::new(old, self.start, Self::sentinel());
+        let acc = Accumulate(backward);
+        mask_backward(kernel, acc, &want_words, Some(g), out.inner(), false);
+        let at = self.at(&format!("{name} masked accumulate"));
+        assert_same_bits(out.checked(&at), &want, &at);
     }
-    let mut grad = g.to_vec();
-    mask_backward(kernel, backward, &want_words, None, &mut grad, false);
-    assert_same_bits(
-        &grad,
-        &want,
-        &format!("{context}, {kernel:?} masked backward in place"),
-    );
-    let mut acc = old.to_vec();
-    mask_backward(
-        kernel,
-        Accumulate(backward),
-        &want_words,
-        Some(g),
-        &mut acc,
-        false,
-    );
-    let summed: Vec<F> = (0..n)
-        .map(|i| Accumulate(backward).scalar(bit(i), g[i], old[i]))
-        .collect();
-    assert_same_bits(
-        &acc,
-        &summed,
-        &format!("{context}, {kernel:?} masked accumulate"),
-    );
 }
 
-/// Every kernel's masked passes at every length up to a few words and misaligned starts.
-fn masks_every_length<F: TestFloat>() {
-    let starts = if cfg!(miri) { 2 } else { 8 };
-    // Offset 1 already starts streaming vectors inside a word for every vector width.
-    let offsets = if cfg!(miri) { 2 } else { 8 };
-    let pool = EveryLength::<F>::new(0x3a5c);
-    let slope = F::from(0.01).unwrap();
-    for kernel in supported() {
-        for len in lengths(300) {
-            for start in 0..starts {
-                let x = &pool.x[start..][..len];
-                let g = &pool.g[start..][..len];
-                let old = &pool.old[..len];
-                let at = format!("length {len}, start {start}");
-                check_masks(
+/// One operation of each loop class (unary, binary, reading the output, counting, filling and
+/// reading a mask) at every length and start of [`lengths`] and [`STARTS`], on every kernel.
+fn every_length_and_start<F: TestFloat + Cell>(seed: u64) {
+    let kernels = supported();
+    let longest = kernels.iter().flat_map(|&k| lengths::<F>(k)).max();
+    let pool = Pool::<F>::new(seed, longest.unwrap_or(0));
+    let slope = F::from(SLOPES[0]).unwrap();
+    for kernel in kernels {
+        for len in lengths::<F>(kernel) {
+            for start in 0..STARTS {
+                let case = Case {
                     kernel,
-                    Relu,
-                    Backward,
-                    x,
-                    g,
-                    old,
-                    offsets,
-                    &format!("relu, {at}"),
-                );
-                let (leaky, leaky_backward) = (Leaky { slope }, LeakyBackward { slope });
-                check_masks(
-                    kernel,
-                    leaky,
-                    leaky_backward,
-                    x,
-                    g,
-                    old,
-                    offsets,
-                    &format!("leaky, {at}"),
-                );
+                    x: &pool.x[start..][..len],
+                    g: &pool.g[STARTS - 1 - start..][..len],
+                    old: &pool.old[len % STARTS..][..len],
+                    start,
+                };
+                case.elementwise("relu", Relu);
+                // Binary, and with `Accumulate` reading the output.
+                case.elementwise("relu backward", Backward);
+                // A member whose results can be negative: every counter runs.
+                case.counted("leaky", Leaky { slope });
+                case.masks("relu", Relu, Backward);
             }
         }
     }
 }
 
 #[test]
-fn every_kernel_masks_f32() {
-    masks_every_length::<f32>();
+fn addresses_every_length_and_start_f32() {
+    every_length_and_start::<f32>(0xca11);
 }
 
 #[test]
-fn every_kernel_masks_f64() {
-    masks_every_length::<f64>();
+fn addresses_every_length_and_start_f64() {
+    every_length_and_start::<f64>(0xca12);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kernel selection
 
 /// Fails when a kernel this CPU supports is missing from the list every test here runs, and,
 /// with `RECTIFY_REQUIRE_KERNELS=avx2,sse2` (as CI sets it), when a required kernel is not
@@ -553,6 +789,9 @@ fn forced_kernel_is_selected() {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The exhaustive sweep
+
 /// The sweep's gradient for pattern `bits`: infinities and NaNs often, other values from the
 /// bits themselves.
 fn sweep_grad(bits: u32) -> f32 {
@@ -565,62 +804,28 @@ fn sweep_grad(bits: u32) -> f32 {
     }
 }
 
-/// Runs every operation, shape, kernel and store kind over one chunk of the sweep.
-struct SweepChunk<'a> {
-    x: &'a [f32],
-    g: &'a [f32],
-    old: &'a [f32],
-    out: &'a mut Vec<f32>,
-    want: &'a mut Vec<f32>,
-    failure: Option<String>,
-    /// Runs per operation name, for the summary.
-    counts: Vec<(String, usize)>,
-}
+/// Counts the kernel runs per operation, for the sweep's summary.
+#[derive(Default)]
+struct Tally(Vec<(String, usize)>);
 
-impl Visit<f32> for SweepChunk<'_> {
-    fn visit<O: Op<f32>>(&mut self, name: &str, op: O, shapes: &[Shape]) {
-        let n = self.x.len();
-        let mut runs = 0;
-        for &shape in shapes {
-            self.want.clear();
-            self.want
-                .extend((0..n).map(|i| shape.expect(op, self.x[i], self.g[i], self.old[i])));
-            for kernel in supported() {
-                for &stream in shape.store_kinds() {
-                    self.out.clear();
-                    self.out.extend_from_slice(self.old);
-                    shape.run(kernel, stream, op, self.x, self.g, self.out);
-                    runs += 1;
-                    let same = self
-                        .out
-                        .iter()
-                        .zip(self.want.iter())
-                        .all(|(a, b)| a.to_bits() == b.to_bits());
-                    if !same && self.failure.is_none() {
-                        let i = (0..n)
-                            .find(|&i| self.out[i].to_bits() != self.want[i].to_bits())
-                            .unwrap_or(0);
-                        self.failure = Some(format!(
-                            "{name}, {kernel:?} {shape:?} stream {stream}: x = {:#010x}, g = {:#010x}, old = {:#010x} gave {:#010x}, want {:#010x}",
-                            self.x[i].to_bits(),
-                            self.g[i].to_bits(),
-                            self.old[i].to_bits(),
-                            self.out[i].to_bits(),
-                            self.want[i].to_bits()
-                        ));
-                    }
-                }
-            }
-        }
-        self.counts.push((String::from(name), runs));
+impl<F: TestFloat> Visit<F> for Tally {
+    fn op<O: Op<F>>(&mut self, name: &str, _op: O) {
+        let shapes = Shape::distinct::<F, O>().len();
+        let runs = if O::BINARY { shapes } else { 2 * shapes };
+        self.0.push((String::from(name), runs));
+    }
+    fn mask<O: Op<F>, B: Op<F>>(&mut self, name: &str, _forward: O, _backward: B) {
+        self.0.push((format!("{name} masked"), 3));
     }
 }
 
-/// All 2^32 f32 bit patterns through every operation (three slopes, three ceilings), shape,
-/// store kind and supported kernel, against the scalar reference, comparing bits; also the
-/// public functions with a zero slope and an infinite ceiling against the scalar ones.
-/// `RECTIFY_SWEEP_STRIDE=N` checks every N-th pattern instead (for slow emulators); the output
-/// says which.
+/// All 2^32 f32 bit patterns through every distinct computation of every operation (three
+/// slopes, three ceilings; plain and counting forward, plain and accumulating backward, the
+/// masked passes) on every SIMD kernel this CPU supports, against the scalar reference, bits
+/// compared; also the public functions with a zero slope and an infinite ceiling against the
+/// scalar ones. The portable kernel is the scalar reference itself, and the shapes and store
+/// kinds differ only in addresses: the address tests cover them. `RECTIFY_SWEEP_STRIDE=N`
+/// checks every N-th pattern instead (for slow emulators); the output says which.
 #[test]
 #[ignore = "exhaustive sweep of every f32: run with `cargo test --release -- --ignored`"]
 fn exhaustive_f32() {
@@ -636,80 +841,52 @@ fn exhaustive_f32() {
     let patterns = (1u64 << 32).div_ceil(stride);
     let chunks = patterns.div_ceil(CHUNK);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let kernels: Vec<Kernel> = supported()
+        .into_iter()
+        .filter(|&k| k != Kernel::Portable)
+        .collect();
 
-    // Per thread: the first failure, if any, and the runs per operation.
-    type Outcome = (Option<String>, Vec<(String, usize)>);
-    let results: Vec<Outcome> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let (mut x, mut g, mut old) = (Vec::new(), Vec::new(), Vec::new());
-                    let (mut out, mut want) = (Vec::new(), Vec::new());
-                    let mut counts = Vec::new();
-                    for chunk in (t..chunks).step_by(threads as usize) {
-                        let first = chunk * CHUNK;
-                        let last = (first + CHUNK).min(patterns);
-                        let bits = (first..last).map(|p| (p * stride) as u32);
-                        x.clear();
-                        x.extend(bits.clone().map(f32::from_bits));
-                        g.clear();
-                        g.extend(bits.clone().map(sweep_grad));
-                        old.clear();
-                        old.extend(bits.map(|b| sweep_grad(b.rotate_left(7))));
-                        let mut sweep = SweepChunk {
-                            x: &x,
-                            g: &g,
-                            old: &old,
-                            out: &mut out,
-                            want: &mut want,
-                            failure: None,
-                            counts: Vec::new(),
-                        };
-                        each_op(&mut sweep);
-                        if let Some(failure) = sweep.failure {
-                            return (Some(failure), counts);
-                        }
-                        if let Some(failure) = public_degenerate_parameters(&x, &g) {
-                            return (Some(failure), counts);
-                        }
-                        // The masked passes (they panic with the details on a mismatch).
-                        let (leaky, leaky_backward) =
-                            (Leaky { slope: 0.01 }, LeakyBackward { slope: 0.01 });
-                        for kernel in supported() {
-                            // Offset 1 starts streaming vectors inside a word for every
-                            // vector width.
-                            check_masks(kernel, Relu, Backward, &x, &g, &old, 2, "relu");
-                            let (fwd, bwd) = (leaky, leaky_backward);
-                            check_masks(kernel, fwd, bwd, &x, &g, &old, 2, "leaky 0.01");
-                        }
-                        counts = sweep.counts;
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let kernels = &kernels;
+            scope.spawn(move || {
+                let mut values = Values {
+                    kernels: kernels.clone(),
+                    ..Values::default()
+                };
+                for chunk in (t..chunks).step_by(threads as usize) {
+                    let first = chunk * CHUNK;
+                    let last = (first + CHUNK).min(patterns);
+                    let bits = (first..last).map(|p| (p * stride) as u32);
+                    values.x.clear();
+                    values.x.extend(bits.clone().map(f32::from_bits));
+                    values.g.clear();
+                    values.g.extend(bits.clone().map(sweep_grad));
+                    values.old.clear();
+                    values
+                        .old
+                        .extend(bits.map(|b| sweep_grad(b.rotate_left(7))));
+                    // Panics with the case and its inputs on the first difference.
+                    each_op(&mut values);
+                    let (x, g) = (&values.x, &values.g);
+                    if let Some(failure) = public_degenerate_parameters(x, g) {
+                        panic!("exhaustive f32 sweep: {failure}");
                     }
-                    (None, counts)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("sweep thread panicked"))
-            .collect()
+                }
+            });
+        }
     });
-    let failures: Vec<&String> = results.iter().filter_map(|r| r.0.as_ref()).collect();
-    assert!(
-        failures.is_empty(),
-        "exhaustive f32 sweep failed:\n{failures:?}"
-    );
-    let kernels: Vec<&str> = supported().iter().map(|k| k.name()).collect();
+    let names: Vec<&str> = kernels.iter().map(|k| k.name()).collect();
     std::println!(
-        "exhaustive f32: {patterns} patterns (every {stride}th of 2^32), kernels {kernels:?}, all bit-exact:"
+        "exhaustive f32: {patterns} patterns (every {stride}th of 2^32), kernels {names:?}, all bit-exact:"
     );
-    for (name, runs) in &results[0].1 {
-        std::println!("  {name}: {runs} kernel runs (shapes x kernels x store kinds) per pattern");
+    let mut tally = Tally::default();
+    each_op::<f32, _>(&mut tally);
+    for (name, runs) in &tally.0 {
+        std::println!("  {name}: {runs} runs per kernel and pattern");
     }
     std::println!(
         "  public leaky (slope 0) and clipped (ceiling +inf) slice functions: equal to the scalar functions"
-    );
-    std::println!(
-        "  masked forward (relu, leaky 0.01; slice with both store kinds, and in place: outputs, bits, NaN counts) and masked backward (plain with both store kinds, in place, accumulate) in every kernel: exact"
     );
 }
 

@@ -16,6 +16,7 @@ fn lengths() -> Vec<usize> {
         (0..=1024).collect()
     }
 }
+
 /// Starts 0..STARTS elements past an aligned allocation.
 const STARTS: usize = if cfg!(miri) { 2 } else { 8 };
 /// Guard cells on each side of the output.

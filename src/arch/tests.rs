@@ -489,9 +489,17 @@ fn lengths<F>(kernel: Kernel) -> Vec<usize> {
     let aligned = ALIGN_MIN_VECTORS * lanes;
     let mut lengths: Vec<usize> = if cfg!(miri) {
         // Nothing, a tail, a vector and a tail, the unrolled loop with a vector and a tail,
-        // past a mask word, and the aligned head with all of them.
+        // past a mask word, ending on one, and the aligned head with all of them.
         let rest = unrolled + lanes + 1;
-        vec![0, 1, lanes + 1, rest, WORD + lanes + 1, aligned + rest]
+        vec![
+            0,
+            1,
+            lanes + 1,
+            rest,
+            WORD + lanes + 1,
+            2 * WORD,
+            aligned + rest,
+        ]
     } else {
         // Every length through two unrolled iterations, a vector and a tail, and two mask
         // words; then around the aligned head, every head, vector count and tail; the pieces.

@@ -3,7 +3,7 @@
 //!
 //! Values and argument checks in safe code only: Miri skips this file. It runs the kernels'
 //! address tests and the public entry points (tests/edge.rs, tests/mask.rs, tests/slices.rs,
-//! tests/toolkit.rs) instead.
+//! tests/toolkit.rs, tests/concurrency.rs) instead.
 #![cfg(not(miri))]
 
 mod common;

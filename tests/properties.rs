@@ -1,7 +1,8 @@
 //! Algebraic properties of ReLU, with floats drawn from raw bits so odd values appear.
 //!
 //! Values only: Miri skips this file. It runs the kernels' address tests and the public entry
-//! points (tests/edge.rs, tests/mask.rs, tests/slices.rs, tests/toolkit.rs) instead.
+//! points (tests/edge.rs, tests/mask.rs, tests/slices.rs, tests/toolkit.rs, tests/concurrency.rs)
+//! instead.
 #![cfg(not(miri))]
 
 mod common;

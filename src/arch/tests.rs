@@ -152,9 +152,22 @@ impl Shape {
 
     /// The scalar reference over whole buffers.
     fn expect_all<F: TestFloat, O: Op<F>>(self, op: O, x: &[F], g: &[F], old: &[F]) -> Vec<F> {
-        (0..x.len())
-            .map(|i| self.expect(op, x[i], g[i], old[i]))
-            .collect()
+        let mut want = Vec::new();
+        self.expect_into(op, x, g, old, &mut want);
+        want
+    }
+
+    /// [`Shape::expect_all`] into `want`, whose memory it reuses.
+    fn expect_into<F: TestFloat, O: Op<F>>(
+        self,
+        op: O,
+        x: &[F],
+        g: &[F],
+        old: &[F],
+        want: &mut Vec<F>,
+    ) {
+        want.clear();
+        want.extend((0..x.len()).map(|i| self.expect(op, x[i], g[i], old[i])));
     }
 }
 
@@ -169,15 +182,8 @@ fn naive_counts<F: TestFloat>(y: &[F]) -> [usize; 3] {
     counts
 }
 
-/// The mask bits of `x`, one element at a time: set where `x > 0` or NaN.
-fn naive_mask<F: TestFloat>(x: &[F]) -> Vec<u64> {
-    let mut words = Vec::new();
-    naive_mask_into(x, &mut words);
-    words
-}
-
-/// [`naive_mask`] into `words`.
-fn naive_mask_into<F: TestFloat>(x: &[F], words: &mut Vec<u64>) {
+/// The mask bits of `x` into `words`, one element at a time: set where `x > 0` or NaN.
+fn naive_mask<F: TestFloat>(x: &[F], words: &mut Vec<u64>) {
     words.clear();
     words.resize(x.len().div_ceil(WORD), 0);
     for (i, &v) in x.iter().enumerate() {
@@ -310,6 +316,9 @@ struct Values<F> {
     want_words: Vec<u64>,
     words: Vec<u64>,
     bits: Vec<F>,
+    /// With `Some`, each visit appends its name and its kernel runs per kernel, for the
+    /// sweep's summary.
+    runs: Option<Vec<(String, usize)>>,
 }
 
 impl<F> Default for Values<F> {
@@ -324,6 +333,7 @@ impl<F> Default for Values<F> {
             want_words: Vec::new(),
             words: Vec::new(),
             bits: Vec::new(),
+            runs: None,
         }
     }
 }
@@ -349,12 +359,13 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             old,
             want,
             out,
+            runs,
             ..
         } = self;
         let inputs = [&x[..], g, old];
+        let mut runs_per_kernel = 0;
         for &shape in Shape::distinct::<F, O>() {
-            want.clear();
-            want.extend((0..x.len()).map(|i| shape.expect(op, x[i], g[i], old[i])));
+            shape.expect_into(op, x, g, old, want);
             let counts = (!O::BINARY).then(|| naive_counts(want));
             for &kernel in kernels.iter() {
                 let at = || format!("{name}, {kernel:?} {shape:?}");
@@ -369,6 +380,10 @@ impl<F: TestFloat> Visit<F> for Values<F> {
                     assert_eq!(got, counts, "{}: counts (active, zeros, NaN)", at());
                 }
             }
+            runs_per_kernel += if counts.is_some() { 2 } else { 1 };
+        }
+        if let Some(runs) = runs {
+            runs.push((String::from(name), runs_per_kernel));
         }
     }
 
@@ -383,9 +398,10 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             want_words,
             words,
             bits,
+            runs,
         } = self;
         let n = x.len();
-        naive_mask_into(x, want_words);
+        naive_mask(x, want_words);
         let want_nans = x.iter().filter(|v| v.is_nan()).count();
         bits.clear();
         bits.extend(mask_as_input::<F>(want_words, n));
@@ -400,11 +416,10 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             ("backward", Shape::Zip),
             ("accumulate", Shape::Accumulate),
         ] {
-            want.clear();
             if shape == Shape::Map {
-                want.extend(x.iter().map(|&v| shape.expect(forward, v, v, v)));
+                shape.expect_into(forward, x, g, old, want);
             } else {
-                want.extend((0..n).map(|i| shape.expect(backward, bits[i], g[i], old[i])));
+                shape.expect_into(backward, bits, g, old, want);
             }
             for &kernel in kernels.iter() {
                 let at = || format!("{name}, {kernel:?} masked {pass}");
@@ -429,6 +444,9 @@ impl<F: TestFloat> Visit<F> for Values<F> {
                     }
                 }
             }
+        }
+        if let Some(runs) = runs {
+            runs.push((format!("{name} masked"), 3));
         }
     }
 }
@@ -658,7 +676,8 @@ impl<F: TestFloat + Cell> Case<'_, F> {
     fn masks<O: Op<F>, B: Op<F>>(&self, name: &str, forward: O, backward: B) {
         let (x, g, old, kernel) = (self.x, self.g, self.old, self.kernel);
         let n = x.len();
-        let want_words = naive_mask(x);
+        let mut want_words = Vec::new();
+        naive_mask(x, &mut want_words);
         let want_nans = x.iter().filter(|v| v.is_nan()).count();
         let want_out = Shape::Map.expect_all(forward, x, x, x);
         let sentinel_word = 0x5a5a_5a5a_5a5a_5a5a;
@@ -825,21 +844,6 @@ fn sweep_grad(bits: u32) -> f32 {
     }
 }
 
-/// Counts the kernel runs per operation, for the sweep's summary.
-#[derive(Default)]
-struct Tally(Vec<(String, usize)>);
-
-impl<F: TestFloat> Visit<F> for Tally {
-    fn op<O: Op<F>>(&mut self, name: &str, _op: O) {
-        let shapes = Shape::distinct::<F, O>().len();
-        let runs = if O::BINARY { shapes } else { 2 * shapes };
-        self.0.push((String::from(name), runs));
-    }
-    fn mask<O: Op<F>, B: Op<F>>(&mut self, name: &str, _forward: O, _backward: B) {
-        self.0.push((format!("{name} masked"), 3));
-    }
-}
-
 /// All 2^32 f32 bit patterns through every distinct computation of every operation (three
 /// slopes, three ceilings; plain and counting forward, plain and accumulating backward, the
 /// masked passes) on every SIMD kernel this CPU supports, against the scalar reference, bits
@@ -867,43 +871,52 @@ fn exhaustive_f32() {
         .filter(|&k| k != Kernel::Portable)
         .collect();
 
-    std::thread::scope(|scope| {
-        for t in 0..threads {
-            let kernels = &kernels;
-            scope.spawn(move || {
-                let mut values = Values {
-                    kernels: kernels.clone(),
-                    ..Values::default()
-                };
-                for chunk in (t..chunks).step_by(threads as usize) {
-                    let first = chunk * CHUNK;
-                    let last = (first + CHUNK).min(patterns);
-                    let bits = (first..last).map(|p| (p * stride) as u32);
-                    values.x.clear();
-                    values.x.extend(bits.clone().map(f32::from_bits));
-                    values.g.clear();
-                    values.g.extend(bits.clone().map(sweep_grad));
-                    values.old.clear();
-                    values
-                        .old
-                        .extend(bits.map(|b| sweep_grad(b.rotate_left(7))));
-                    // Panics with the case and its inputs on the first difference.
-                    each_op(&mut values);
-                    let (x, g) = (&values.x, &values.g);
-                    if let Some(failure) = public_degenerate_parameters(x, g) {
-                        panic!("exhaustive f32 sweep: {failure}");
+    // The first thread records the runs of its first chunk, for the summary.
+    let runs = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let kernels = &kernels;
+                scope.spawn(move || {
+                    let mut values = Values {
+                        kernels: kernels.clone(),
+                        runs: (t == 0).then(Vec::new),
+                        ..Values::default()
+                    };
+                    let mut runs = None;
+                    for chunk in (t..chunks).step_by(threads as usize) {
+                        let first = chunk * CHUNK;
+                        let last = (first + CHUNK).min(patterns);
+                        let bits = (first..last).map(|p| (p * stride) as u32);
+                        values.x.clear();
+                        values.x.extend(bits.clone().map(f32::from_bits));
+                        values.g.clear();
+                        values.g.extend(bits.clone().map(sweep_grad));
+                        values.old.clear();
+                        values
+                            .old
+                            .extend(bits.map(|b| sweep_grad(b.rotate_left(7))));
+                        // Panics with the case and its inputs on the first difference.
+                        each_op(&mut values);
+                        let (x, g) = (&values.x, &values.g);
+                        if let Some(failure) = public_degenerate_parameters(x, g) {
+                            panic!("exhaustive f32 sweep: {failure}");
+                        }
+                        runs = runs.or(values.runs.take());
                     }
-                }
-            });
-        }
+                    runs
+                })
+            })
+            .collect();
+        let runs = workers
+            .into_iter()
+            .map(|w| w.join().expect("a sweep thread panicked"));
+        runs.flatten().next().unwrap_or_default()
     });
     let names: Vec<&str> = kernels.iter().map(|k| k.name()).collect();
     std::println!(
         "exhaustive f32: {patterns} patterns (every {stride}th of 2^32), kernels {names:?}, all bit-exact:"
     );
-    let mut tally = Tally::default();
-    each_op::<f32, _>(&mut tally);
-    for (name, runs) in &tally.0 {
+    for (name, runs) in &runs {
         std::println!("  {name}: {runs} runs per kernel and pattern");
     }
     std::println!(

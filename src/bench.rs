@@ -4,13 +4,13 @@
 use num_traits::Float;
 
 use crate::arch::reference::{Copy, Negate, Sum};
-use crate::arch::{apply_forced, Accumulate, Io, Kernel, Op};
+use crate::arch::{elementwise, Accumulate, Io, Kernel, Op, Plan};
 use crate::slice::check_len;
 
 /// Runs a reference `op` with the selected kernel (also for short slices), with streaming
 /// stores forced on or off.
 fn apply<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, stream: bool) {
-    apply_forced(Kernel::selected(), op, io, stream);
+    elementwise(op, io, Plan::Forced(Kernel::selected(), stream));
 }
 
 /// `dst.copy_from_slice(src)` on rectify's kernel loop, with ordinary or streaming stores.

@@ -156,41 +156,28 @@ compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float
 #[doc(hidden)]
 #[path = "bench.rs"]
 pub mod __bench;
+mod activation;
 mod arch;
-mod family;
 mod mask;
-#[cfg(feature = "alloc")]
-mod mask_owned;
 mod scalar;
 mod slice;
 mod stats;
 #[cfg(feature = "alloc")]
 mod tracker;
 
-pub use family::{
-    clipped_relu_backward, clipped_relu_backward_accumulate, clipped_relu_backward_in_place,
-    clipped_relu_derivative_in_place, clipped_relu_derivative_slice, clipped_relu_in_place,
-    clipped_relu_slice, leaky_relu_backward, leaky_relu_backward_accumulate,
-    leaky_relu_backward_in_place, leaky_relu_derivative_in_place, leaky_relu_derivative_slice,
-    leaky_relu_in_place, leaky_relu_slice, relu6_in_place, relu6_slice, relu_backward_accumulate,
-};
-pub use family::{
-    clipped_relu_in_place_with_stats, clipped_relu_slice_with_stats,
-    leaky_relu_in_place_with_stats, leaky_relu_slice_with_stats, relu_in_place_with_stats,
-    relu_slice_with_stats,
-};
-pub use mask::{
-    leaky_relu_backward_masked, leaky_relu_backward_masked_accumulate,
-    leaky_relu_backward_masked_in_place, leaky_relu_in_place_masked, leaky_relu_slice_masked,
-    mask_words, relu_backward_masked, relu_backward_masked_accumulate,
-    relu_backward_masked_in_place, relu_in_place_masked, relu_slice_masked,
-};
 #[cfg(feature = "alloc")]
-pub use mask_owned::ReluMask;
-pub use scalar::{
-    clipped_relu, clipped_relu_derivative, leaky_relu, leaky_relu_derivative, relu, relu6,
-    relu_derivative,
+pub use activation::mask::ActivationMask;
+pub use activation::{
+    clip::Clip,
+    clipped_relu::ClippedRelu,
+    leaky_relu::LeakyRelu,
+    rectifier::{ParseRectifierError, Rectifier},
+    relu::Relu,
+    thresholded_relu::ThresholdedRelu,
+    Activation, MaskedActivation, ParamError,
 };
+pub use mask::mask_words;
+pub use scalar::{relu, relu_derivative};
 pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,
     relu_in_place, relu_slice,

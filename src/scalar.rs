@@ -87,34 +87,9 @@ pub(crate) fn relu_backward_one<T: Float>(forward: T, grad: T) -> T {
 }
 
 /// Leaky ReLU: `x` if `x > 0`, `slope * x` if `x <= 0`, with a zero result always `+0.0`, and
-/// NaN passed through unchanged.
-///
-/// With `slope == 0` (either sign) this is exactly [`relu`], bit for bit, including
-/// `-inf -> +0.0` (a plain `slope * x` would give NaN there).
-///
-/// | `x` | `leaky_relu(x, slope)` |
-/// |---|---|
-/// | `x > 0`, including `+inf` | `x`, bit for bit |
-/// | `+0.0` and `-0.0` | `+0.0` |
-/// | `x < 0`, including `-inf` | `slope * x` (IEEE product), `+0.0` where that is a zero |
-/// | NaN | the same NaN, bit for bit |
-///
-/// The slice functions panic for a NaN or infinite slope; this one computes `slope * x` with
-/// it as IEEE arithmetic does (a NaN slope gives NaN for `x <= 0`, an infinite one gives
-/// infinities for `x < 0` and NaN at `x = ±0.0`).
-///
-/// # Examples
-///
-/// ```
-/// use rectify::leaky_relu;
-///
-/// assert_eq!(leaky_relu(2.0_f32, 0.01), 2.0);
-/// assert_eq!(leaky_relu(-2.0_f32, 0.5), -1.0);
-/// // A zero slope is ReLU, even at -inf.
-/// assert_eq!(leaky_relu(f32::NEG_INFINITY, 0.0).to_bits(), 0.0_f32.to_bits());
-/// ```
+/// NaN passed through unchanged; exactly [`relu`] when the slope is zero.
 #[inline]
-pub fn leaky_relu<T: Float>(x: T, slope: T) -> T {
+pub(crate) fn leaky_relu<T: Float>(x: T, slope: T) -> T {
     if x > T::zero() {
         x
     } else if x <= T::zero() {
@@ -129,22 +104,10 @@ pub fn leaky_relu<T: Float>(x: T, slope: T) -> T {
     }
 }
 
-/// The derivative of [`leaky_relu`]: `1` if `x > 0`, `slope` if `x <= 0` (at 0 the left slope,
-/// as [`relu_derivative`] takes 0 there), NaN passed through unchanged.
-///
-/// With `slope == 0` (either sign) this is exactly [`relu_derivative`]: `+0.0` for `x <= 0`.
-///
-/// # Examples
-///
-/// ```
-/// use rectify::leaky_relu_derivative;
-///
-/// assert_eq!(leaky_relu_derivative(3.0_f64, 0.1), 1.0);
-/// assert_eq!(leaky_relu_derivative(-3.0_f64, 0.1), 0.1);
-/// assert_eq!(leaky_relu_derivative(0.0_f64, 0.1), 0.1);
-/// ```
+/// The derivative of [`leaky_relu`]: `1` if `x > 0`, `slope` if `x <= 0` (`+0.0` when the
+/// slope is zero), NaN passed through unchanged.
 #[inline]
-pub fn leaky_relu_derivative<T: Float>(x: T, slope: T) -> T {
+pub(crate) fn leaky_relu_derivative<T: Float>(x: T, slope: T) -> T {
     if x > T::zero() {
         T::one()
     } else if x <= T::zero() {
@@ -176,91 +139,7 @@ pub(crate) fn leaky_relu_backward_one<T: Float>(forward: T, slope: T, grad: T) -
     }
 }
 
-/// Clipped ReLU: `+0.0` if `x <= 0`, `x` if `0 < x < ceiling`, `ceiling` if `x >= ceiling`, and
-/// NaN passed through unchanged. [`relu6`] is `clipped_relu(x, 6)`; `ceiling = +inf` is
-/// exactly [`relu`].
-///
-/// | `x` | `clipped_relu(x, ceiling)` |
-/// |---|---|
-/// | `x >= ceiling` | `ceiling` |
-/// | `0 < x < ceiling` | `x`, bit for bit |
-/// | `+0.0`, `-0.0` and `x < 0`, including `-inf` | `+0.0` |
-/// | NaN | the same NaN, bit for bit |
-///
-/// The slice functions panic for a ceiling that is NaN, zero or negative; this one returns
-/// `ceiling` for every `x > 0` at or above it (so a negative ceiling gives it back for every
-/// positive `x`) and never clips with a NaN ceiling.
-///
-/// # Examples
-///
-/// ```
-/// use rectify::clipped_relu;
-///
-/// assert_eq!(clipped_relu(-1.0_f32, 6.0), 0.0);
-/// assert_eq!(clipped_relu(2.5_f32, 6.0), 2.5);
-/// assert_eq!(clipped_relu(9.0_f32, 6.0), 6.0);
-/// assert_eq!(clipped_relu(f32::INFINITY, 6.0), 6.0);
-/// ```
-#[inline]
-pub fn clipped_relu<T: Float>(x: T, ceiling: T) -> T {
-    if x <= T::zero() {
-        T::zero()
-    } else if x >= ceiling {
-        ceiling
-    } else {
-        x
-    }
-}
-
-/// The derivative of [`clipped_relu`]: `1` on the open interval `(0, ceiling)`, `+0.0` at both
-/// kinks and outside (as JAX's `relu6` and PyTorch's `hardtanh` backward), NaN passed through
-/// unchanged. With `ceiling = +inf` it is exactly [`relu_derivative`] (`1` at `x = +inf` too).
-///
-/// # Examples
-///
-/// ```
-/// use rectify::clipped_relu_derivative;
-///
-/// assert_eq!(clipped_relu_derivative(3.0_f32, 6.0), 1.0);
-/// assert_eq!(clipped_relu_derivative(6.0_f32, 6.0), 0.0);
-/// assert_eq!(clipped_relu_derivative(0.0_f32, 6.0), 0.0);
-/// ```
-#[inline]
-pub fn clipped_relu_derivative<T: Float>(x: T, ceiling: T) -> T {
-    if x >= ceiling && ceiling != T::infinity() {
-        T::zero()
-    } else {
-        relu_derivative(x)
-    }
-}
-
-/// One element of the clipped backward pass: `grad` where `0 < forward < ceiling`, `+0.0`
-/// elsewhere whatever `grad` is, the forward NaN where it is NaN. With `ceiling = +inf`, the
-/// ReLU backward pass exactly.
-#[inline]
-pub(crate) fn clipped_relu_backward_one<T: Float>(forward: T, ceiling: T, grad: T) -> T {
-    if forward >= ceiling && ceiling != T::infinity() {
-        T::zero()
-    } else {
-        relu_backward_one(forward, grad)
-    }
-}
-
-/// ReLU6, the clipped ReLU of mobile networks: `clipped_relu(x, 6)`.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(rectify::relu6(7.5_f32), 6.0);
-/// assert_eq!(rectify::relu6(-7.5_f32), 0.0);
-/// assert_eq!(rectify::relu6(3.0_f64), 3.0);
-/// ```
-#[inline]
-pub fn relu6<T: Float>(x: T) -> T {
-    clipped_relu(x, six())
-}
-
-/// The ceiling of [`relu6`] in any `Float` type.
+/// Six, the ceiling of ReLU6, in any `Float` type.
 #[inline]
 pub(crate) fn six<T: Float>() -> T {
     let two = T::one() + T::one();

@@ -1,12 +1,13 @@
-//! Slice, in-place and backward variants of the scalar core.
+//! Slice, in-place and backward variants of the scalar core: the free-function form of
+//! [`Relu`]'s methods, which they call.
 //!
-//! Each function checks its lengths first and panics before writing anything if they differ, then
-//! hands the buffers to the kernel chosen for this CPU. Every element gets exactly the bits of the
+//! Each checks its lengths first and panics before writing anything if they differ, then hands
+//! the buffers to the kernel chosen for this CPU. Every element gets exactly the bits of the
 //! scalar reference.
 
 use num_traits::Float;
 
-use crate::arch::{self, Backward, Derivative, Io, Relu};
+use crate::{Activation, Relu};
 
 /// Panics unless two lengths agree, naming the function and both lengths.
 #[inline(always)]
@@ -22,12 +23,12 @@ pub(crate) fn check_len(function: &str, a_name: &str, a: usize, b_name: &str, b:
 #[track_caller]
 fn len_mismatch(function: &str, a_name: &str, a: usize, b_name: &str, b: usize) -> ! {
     panic!(
-        "rectify::{function}: {a_name} has {a} elements but {b_name} has {b}; \
+        "rectify: {function}: {a_name} has {a} elements but {b_name} has {b}; \
          the lengths must be equal"
     )
 }
 
-/// Writes [`relu`](crate::relu) of each element of `input` to `output`.
+/// Writes [`relu`](crate::relu) of each element of `input` to `output`: [`Relu`]`.forward`.
 ///
 /// Matches `for (o, &x) in output.iter_mut().zip(input) { *o = relu(x) }` bit for bit.
 ///
@@ -44,15 +45,9 @@ fn len_mismatch(function: &str, a_name: &str, a: usize, b_name: &str, b: usize) 
 /// assert_eq!(output, [0.0, 0.0, 2.5, 0.0]);
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_slice<T: Float + 'static>(input: &[T], output: &mut [T]) {
-    check_len("relu_slice", "input", input.len(), "output", output.len());
-    arch::apply(
-        Relu,
-        Io::Map {
-            src: input,
-            dst: output,
-        },
-    );
+    Relu.forward(input, output)
 }
 
 /// Replaces each element of `values` with its [`relu`](crate::relu).
@@ -68,8 +63,9 @@ pub fn relu_slice<T: Float + 'static>(input: &[T], output: &mut [T]) {
 /// assert!(values[1].is_sign_positive());
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_in_place<T: Float + 'static>(values: &mut [T]) {
-    arch::apply(Relu, Io::InPlace(values));
+    Relu.forward_in_place(values)
 }
 
 /// Writes [`relu_derivative`](crate::relu_derivative) of each element of `input` to `output`.
@@ -89,21 +85,9 @@ pub fn relu_in_place<T: Float + 'static>(values: &mut [T]) {
 /// assert_eq!(output, [0.0, 0.0, 1.0]);
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_derivative_slice<T: Float + 'static>(input: &[T], output: &mut [T]) {
-    check_len(
-        "relu_derivative_slice",
-        "input",
-        input.len(),
-        "output",
-        output.len(),
-    );
-    arch::apply(
-        Derivative,
-        Io::Map {
-            src: input,
-            dst: output,
-        },
-    );
+    Relu.derivative(input, output)
 }
 
 /// Replaces each element of `values` with its [`relu_derivative`](crate::relu_derivative).
@@ -118,8 +102,9 @@ pub fn relu_derivative_slice<T: Float + 'static>(input: &[T], output: &mut [T]) 
 /// assert_eq!(values, [0.0, 0.0, 1.0]);
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_derivative_in_place<T: Float + 'static>(values: &mut [T]) {
-    arch::apply(Derivative, Io::InPlace(values));
+    Relu.derivative_in_place(values)
 }
 
 /// The ReLU backward pass: `grad_input[i]` is `grad_output[i]` where `forward[i] > 0`, `+0.0`
@@ -146,29 +131,9 @@ pub fn relu_derivative_in_place<T: Float + 'static>(values: &mut [T]) {
 /// assert_eq!(grad_input, [0.0, 0.0, 0.25]);
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_backward<T: Float + 'static>(forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
-    check_len(
-        "relu_backward",
-        "forward",
-        forward.len(),
-        "grad_output",
-        grad_output.len(),
-    );
-    check_len(
-        "relu_backward",
-        "forward",
-        forward.len(),
-        "grad_input",
-        grad_input.len(),
-    );
-    arch::apply(
-        Backward,
-        Io::Zip {
-            fwd: forward,
-            grad: grad_output,
-            dst: grad_input,
-        },
-    );
+    Relu.backward(forward, grad_output, grad_input)
 }
 
 /// The ReLU backward pass in place: turns the output gradient in `grad` into the input gradient.
@@ -190,13 +155,7 @@ pub fn relu_backward<T: Float + 'static>(forward: &[T], grad_output: &[T], grad_
 /// assert_eq!(grad, [0.0, 20.0, 30.0]);
 /// ```
 #[inline]
+#[track_caller]
 pub fn relu_backward_in_place<T: Float + 'static>(forward: &[T], grad: &mut [T]) {
-    check_len(
-        "relu_backward_in_place",
-        "forward",
-        forward.len(),
-        "grad",
-        grad.len(),
-    );
-    arch::apply(Backward, Io::ZipInPlace { fwd: forward, grad });
+    Relu.backward_in_place(forward, grad)
 }

@@ -3,19 +3,19 @@
 
 use num_traits::Float;
 
-use crate::arch::{self, Io, Op};
-
 /// What one forward pass produced: how many outputs were active (greater than zero), exactly
 /// zero, and NaN.
 ///
-/// Outputs that are none of these are negative (leaky ReLU with a nonzero slope); there are
-/// `len - active - zeros - nans` of them.
+/// Outputs that are none of these are negative (leaky ReLU with a nonzero slope, a clip
+/// with a negative bound); there are `len - active - zeros - nans` of them.
 ///
 /// # Examples
 ///
 /// ```
+/// use rectify::{Activation, Relu};
+///
 /// let mut values = [-1.0_f32, 0.0, 2.0, f32::NAN];
-/// let stats = rectify::relu_in_place_with_stats(&mut values);
+/// let stats = Relu.forward_in_place_with_stats(&mut values);
 /// assert_eq!((stats.active, stats.zeros, stats.nans, stats.len), (1, 2, 1, 4));
 /// assert_eq!(stats.sparsity(), 0.5);
 /// ```
@@ -23,7 +23,7 @@ use crate::arch::{self, Io, Op};
 pub struct ActivationStats {
     /// Outputs greater than zero.
     pub active: usize,
-    /// Outputs equal to zero (ReLU's outputs are never `-0.0`).
+    /// Outputs equal to zero, `+0.0` or `-0.0`.
     pub zeros: usize,
     /// NaN outputs, one for each NaN input: a NaN that reached the forward pass.
     pub nans: usize,
@@ -32,6 +32,20 @@ pub struct ActivationStats {
 }
 
 impl ActivationStats {
+    /// The statistics of outputs already written, counted one at a time.
+    pub(crate) fn of<T: Float>(values: &[T]) -> ActivationStats {
+        let mut stats = ActivationStats {
+            len: values.len(),
+            ..ActivationStats::default()
+        };
+        for &y in values {
+            stats.active += usize::from(y > T::zero());
+            stats.zeros += usize::from(y == T::zero());
+            stats.nans += usize::from(y.is_nan());
+        }
+        stats
+    }
+
     /// The fraction of outputs that are exactly zero, the representational sparsity; `0.0` for
     /// an empty pass.
     ///
@@ -88,29 +102,4 @@ fn fraction(part: usize, len: usize) -> f64 {
 pub fn sparsity<T: Float>(values: &[T]) -> f64 {
     let zeros = values.iter().filter(|&&v| v == T::zero()).count();
     fraction(zeros, values.len())
-}
-
-/// Runs the forward operation `op` over `input` into `output` (or over `output` in place when
-/// `input` is `None`) and returns the statistics of what it wrote. The kernel counts each
-/// result as it stores it, in vector registers: one pass, nothing read twice. Streaming stores
-/// are chosen as for the plain forward pass. Lengths are checked by the caller.
-#[inline(always)]
-pub(crate) fn forward_with_stats<T: Float + 'static, O: Op<T>>(
-    op: O,
-    input: Option<&[T]>,
-    output: &mut [T],
-) -> ActivationStats {
-    let len = output.len();
-    let stream = input.is_some() && arch::should_stream::<T, O>(len);
-    let io = match input {
-        Some(src) => Io::Map { src, dst: output },
-        None => Io::InPlace(output),
-    };
-    let [active, zeros, nans] = arch::forward_counted_selected(op, io, stream);
-    ActivationStats {
-        active,
-        zeros,
-        nans,
-        len,
-    }
 }

@@ -440,7 +440,7 @@ impl<T: Float, O: Op<T>> Job<T> for Masked<T, O> {
     }
     unsafe fn run_scalar(self) -> usize {
         let e = self.elementwise;
-        let mut words = MaskWords::new(self.words);
+        let mut words = MaskWords::new(e.op, self.words);
         // SAFETY: the caller's obligations; the words hold one bit per element.
         unsafe {
             scalar_loop(e.op, e.src(), e.out, 0, e.len, &mut words);
@@ -455,7 +455,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Masked<T, O> {
         let e = self.elementwise;
         debug_assert!(e.len <= TALLY_MAX);
         // SAFETY: the ISA is the caller's.
-        let mut tally = unsafe { LaneMaskWords::<V>::new(self.words) };
+        let mut tally = unsafe { LaneMaskWords::<V, O>::new(e.op, self.words) };
         // SAFETY: forwarded from the caller; the words hold one bit per element.
         unsafe {
             run::<V, O, _, _>(e.op, e.src(), e.out, e.len, e.stream, &mut tally);
@@ -465,10 +465,12 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Masked<T, O> {
 }
 
 /// Fills a 1-bit mask from the inputs it sees, in order: bit `i % 64` of word `i / 64` set
-/// where input `i` is active (greater than zero, or NaN: one bit cannot say NaN, and the
-/// backward pass then passes the gradient); bits past the last input stay zero. Counts the NaN
-/// inputs. `words` must be valid for writing one bit per input it sees, rounded up to words.
-struct MaskWords {
+/// where input `i` is active for the forward operation `op` ([`Op::active`]: where the backward
+/// pass passes the gradient, and NaN, which one bit cannot say); bits past the last input stay
+/// zero. Counts the NaN inputs. `words` must be valid for writing one bit per input it sees,
+/// rounded up to words.
+struct MaskWords<O> {
+    op: O,
     words: *mut u64,
     /// Bits not yet written, the next at bit `filled`.
     pending: u64,
@@ -476,9 +478,10 @@ struct MaskWords {
     nans: usize,
 }
 
-impl MaskWords {
-    fn new(words: *mut u64) -> Self {
+impl<O> MaskWords<O> {
+    fn new(op: O, words: *mut u64) -> Self {
         MaskWords {
+            op,
             words,
             pending: 0,
             filled: 0,
@@ -527,13 +530,13 @@ impl MaskWords {
     }
 }
 
-impl<T: Float> Tally<T> for MaskWords {
+impl<T: Float, O: Op<T>> Tally<T> for MaskWords<O> {
     /// # Safety
     /// As for [`MaskWords::push`].
     #[inline(always)]
     unsafe fn one(&mut self, x: T, _y: T) {
         self.nans += usize::from(x.is_nan());
-        let active = x > T::zero() || x.is_nan();
+        let active = self.op.active(x);
         // SAFETY: the caller's obligation.
         unsafe { self.push(u64::from(active), 1) };
     }
@@ -541,19 +544,19 @@ impl<T: Float> Tally<T> for MaskWords {
 
 /// [`MaskWords`] seeing `LANES` inputs at a time; NaN inputs counted in integer lanes
 /// ([`Vector::tally`]).
-struct LaneMaskWords<V> {
-    words: MaskWords,
+struct LaneMaskWords<V, O> {
+    words: MaskWords<O>,
     ordered: V,
     vectors: usize,
 }
 
-impl<V: Vector> LaneMaskWords<V> {
+impl<V: Vector, O> LaneMaskWords<V, O> {
     /// # Safety
     /// The CPU supports `V`'s ISA.
     #[inline(always)]
-    unsafe fn new(words: *mut u64) -> Self {
+    unsafe fn new(op: O, words: *mut u64) -> Self {
         LaneMaskWords {
-            words: MaskWords::new(words),
+            words: MaskWords::new(op, words),
             // SAFETY: the caller proved the ISA; `+0.0` is a counter at zero.
             ordered: unsafe { V::splat(V::Elem::zero()) },
             vectors: 0,
@@ -572,7 +575,7 @@ impl<V: Vector> LaneMaskWords<V> {
     }
 }
 
-impl<V: Vector> Tally<V::Elem> for LaneMaskWords<V> {
+impl<V: Vector, O: Op<V::Elem>> Tally<V::Elem> for LaneMaskWords<V, O> {
     #[inline(always)]
     unsafe fn one(&mut self, x: V::Elem, y: V::Elem) {
         // SAFETY: the caller's obligations.
@@ -580,14 +583,13 @@ impl<V: Vector> Tally<V::Elem> for LaneMaskWords<V> {
     }
 }
 
-impl<V: Vector> LaneTally<V> for LaneMaskWords<V> {
+impl<V: Vector, O: Op<V::Elem>> LaneTally<V> for LaneMaskWords<V, O> {
     const ALIGN_OUT: bool = false;
     #[inline(always)]
     unsafe fn lanes(&mut self, Step { x, .. }: Step<V>) {
-        // SAFETY: the caller's obligations. A lane is active unless x <= 0 (NaN compares
-        // false); it is ordered where x <= x.
+        // SAFETY: the caller's obligations. A lane is ordered where x <= x.
         unsafe {
-            let inactive = x.le(V::splat(V::Elem::zero())).to_bits();
+            let inactive = self.words.op.lanes_inactive(x).to_bits();
             let all = u64::MAX >> (WORD - V::LANES);
             self.words.push(!inactive & all, V::LANES);
             self.ordered = self.ordered.tally(x.le(x));

@@ -18,8 +18,9 @@ use core::mem::size_of;
 use num_traits::Float;
 
 pub(crate) use ops::{
-    reference, Accumulate, Backward, Clipped, ClippedBackward, ClippedDerivative, Derivative,
-    Leaky, LeakyBackward, LeakyDerivative, Op, Relu,
+    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, Derivative, Leaky,
+    LeakyBackward, LeakyDerivative, Op, Relu, Thresholded, ThresholdedBackward,
+    ThresholdedDerivative,
 };
 
 mod generic;
@@ -247,6 +248,12 @@ struct Raw<T> {
 }
 
 impl<T> Io<'_, T> {
+    /// Whether the output is a buffer apart from the inputs that the pass does not read back,
+    /// the only kind that may be written with streaming stores.
+    fn separate_out(&self) -> bool {
+        matches!(self, Io::Map { .. } | Io::Zip { .. })
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             Io::Map { dst, .. } | Io::Zip { dst, .. } => dst.len(),
@@ -396,12 +403,75 @@ impl Kernel {
     }
 }
 
-/// Runs `op` over `io` with the best kernel for `T` on this CPU: short slices take the portable
-/// loop inline and pay for no dispatch; the rest go to the selected kernel, out of line.
-/// Always inlined: passed by value, `io` would travel through memory.
+// ---------------------------------------------------------------------------------------------
+// The entry points, and the one place for each policy.
+//
+// Every public slice method reaches the kernels through one of four entry points (elementwise,
+// counted, mask forward, mask backward). Each takes a [`Plan`]: `Auto` applies the policies
+// below (short slices inline, then the selected kernel, streaming for large separate outputs),
+// `Forced` names the kernel and the store kind, for the tests and the benchmarks' references.
+
+/// How an entry point runs its pass.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Plan {
+    /// The policies: [`is_short`] slices take the portable loop inline, the rest the selected
+    /// kernel, with streaming stores where [`streams`] says so.
+    Auto,
+    /// This kernel whatever the length, with streaming stores or not (only a separate output
+    /// that the pass does not read back streams). Panics if the CPU does not support it.
+    Forced(Kernel, bool),
+}
+
+/// The short-slice policy: whether a pass over `len` elements takes the portable loop inlined
+/// at the call site, paying for no dispatch.
 #[inline(always)]
-pub(crate) fn apply<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>) {
-    if io.len() < SHORT {
+fn is_short(len: usize) -> bool {
+    len < SHORT
+}
+
+/// The streaming policy: whether a pass that touches `bytes` (inputs, output and mask) writes
+/// its separate output with streaming stores.
+#[inline(always)]
+fn streams(bytes: usize) -> bool {
+    bytes >= STREAM_MIN_BYTES
+}
+
+/// Bytes a pass over `len` elements of `T` touches: `buffers` arrays of `T`, and with `mask` a
+/// 1-bit mask.
+#[inline(always)]
+fn touched<T>(len: usize, buffers: usize, mask: bool) -> usize {
+    let mask_bytes = if mask { len / 8 } else { 0 };
+    len.saturating_mul(buffers * size_of::<T>())
+        .saturating_add(mask_bytes)
+}
+
+impl Plan {
+    /// The kernel and the store kind for a pass that touches `bytes` and writes a separate
+    /// output (`separate_out`) or not. Only a separate output streams.
+    #[inline(always)]
+    fn resolve(self, bytes: usize, separate_out: bool) -> (Kernel, bool) {
+        match self {
+            Plan::Auto => (Kernel::selected(), separate_out && streams(bytes)),
+            Plan::Forced(kernel, stream) => {
+                assert!(kernel.is_supported(), "{kernel:?} is not supported here");
+                (kernel, stream && separate_out)
+            }
+        }
+    }
+
+    /// Whether the pass over `len` elements takes the inline portable loop.
+    #[inline(always)]
+    fn short(self, len: usize) -> bool {
+        matches!(self, Plan::Auto) && is_short(len)
+    }
+}
+
+/// Runs the elementwise operation `op` over `io`. Always inlined: the short path stays at the
+/// call site, and the rest goes out of line with its arguments in registers (passed by value,
+/// `io` would travel through memory).
+#[inline(always)]
+pub(crate) fn elementwise<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, plan: Plan) {
+    if plan.short(io.len()) {
         return portable::apply(op, io);
     }
     let Raw {
@@ -411,115 +481,96 @@ pub(crate) fn apply<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>) {
         len,
         separate_out,
     } = io.raw();
-    let stream_min_bytes = if separate_out {
-        STREAM_MIN_BYTES
-    } else {
-        usize::MAX
-    };
-    // SAFETY: the pointers came from an `Io`, and only a separate output may stream.
-    unsafe { run_selected(op, x, g, out, len, stream_min_bytes) }
+    // SAFETY: the pointers came from an `Io`.
+    unsafe { elementwise_long(op, x, g, out, len, separate_out, plan) }
 }
 
-/// [`run`] with the selected kernel. Out of line, with its arguments in registers, so that
-/// the short-slice path of [`apply`] inlines alone and saves no registers.
+/// The kernel path of [`elementwise`]. Out of line, so that the short path inlines alone and
+/// saves no registers.
 ///
 /// # Safety
-/// As for [`run`], less the kernel.
+/// `x` and `g` are valid for reading and `out` for writing `len` elements; `x` or `g` may be
+/// `out` itself, but the buffers do not otherwise overlap; with `separate_out`, `out` is
+/// neither `x` nor `g`, and `op` does not read it.
 #[inline(never)]
-unsafe fn run_selected<T: Float + 'static, O: Op<T>>(
+unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
     op: O,
     x: *const T,
     g: *const T,
     out: *mut T,
     len: usize,
-    stream_min_bytes: usize,
+    separate_out: bool,
+    plan: Plan,
 ) {
-    // SAFETY: `selected` returns only supported kernels; the rest is the caller's obligation.
-    unsafe { run(Kernel::selected(), op, x, g, out, len, stream_min_bytes) }
-}
-
-/// Bytes `op` touches over `len` elements: its inputs and its output.
-fn touched_bytes<T: Float, O: Op<T>>(len: usize) -> usize {
     let buffers = 2 + usize::from(O::BINARY);
-    len.saturating_mul(buffers * size_of::<T>())
+    let (kernel, stream) = plan.resolve(touched::<T>(len, buffers, false), separate_out);
+    let job = generic::Elementwise {
+        op,
+        x,
+        g,
+        out,
+        len,
+        stream,
+    };
+    // SAFETY: `resolve` returns only supported kernels; the rest is the caller's obligation.
+    unsafe { dispatch(kernel, job) }
 }
 
-/// Whether `op` over `len` elements with a separate output writes it with streaming stores.
-pub(crate) fn should_stream<T: Float, O: Op<T>>(len: usize) -> bool {
-    touched_bytes::<T, O>(len) >= STREAM_MIN_BYTES
-}
-
-/// Whether a backward pass from a 1-bit mask over `len` elements with a separate output
-/// writes it with streaming stores: it touches the gradient, the output and the mask.
-pub(crate) fn should_stream_masked<T: Float>(len: usize) -> bool {
-    let bytes = len
-        .saturating_mul(2 * size_of::<T>())
-        .saturating_add(len / 8);
-    bytes >= STREAM_MIN_BYTES
-}
-
-/// [`forward_counted`] with the best kernel for `T` on this CPU: short slices take the
-/// portable loop inline, as in [`apply`].
+/// The forward pass of `op` over `io` (`Map` or `InPlace`), counting what it writes: outputs
+/// greater than zero, exactly zero, and NaN. Panics if `io` is a backward shape.
 #[inline(always)]
-pub(crate) fn forward_counted_selected<T: Float + 'static, O: Op<T>>(
+pub(crate) fn counted<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
-    stream: bool,
+    plan: Plan,
 ) -> generic::Counts {
-    if io.len() < SHORT && !stream {
+    if plan.short(io.len()) {
         return portable::forward_counted(op, io);
     }
-    forward_counted_long(op, io, stream)
+    counted_long(op, io, plan)
 }
 
-/// [`forward_counted`] with the selected kernel. Out of line, so that the short-slice path of
-/// [`forward_counted_selected`] inlines alone and saves no registers.
+/// The kernel path of [`counted`], out of line as in [`elementwise`].
 #[inline(never)]
-fn forward_counted_long<T: Float + 'static, O: Op<T>>(
+fn counted_long<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
-    stream: bool,
+    plan: Plan,
 ) -> generic::Counts {
-    forward_counted(Kernel::selected(), op, io, stream)
-}
-
-/// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, counting what it
-/// writes: outputs greater than zero, exactly zero, and NaN. With `stream` (and a separate
-/// output) the stores bypass the cache. Panics if this CPU does not support `kernel`, or if
-/// `io` is a backward shape.
-pub(crate) fn forward_counted<T: Float + 'static, O: Op<T>>(
-    kernel: Kernel,
-    op: O,
-    io: Io<'_, T>,
-    stream: bool,
-) -> generic::Counts {
+    let (kernel, stream) = plan.resolve(touched::<T>(io.len(), 2, false), io.separate_out());
     forward_in_pieces(kernel, op, io, stream, |piece, _start| {
-        // SAFETY: `forward_in_pieces` checked the kernel and built the piece from an `Io`.
+        // SAFETY: `resolve` checked the kernel, and `forward_in_pieces` built the piece from
+        // an `Io`.
         unsafe { dispatch(kernel, generic::Counted(piece)) }
     })
 }
 
-/// The forward pass of `op` over `io` (`Map` or `InPlace`) with `kernel`, filling the 1-bit
-/// mask `words` (one word per 64 elements): see [`generic::Masked`]. Returns the number of NaN
-/// inputs. With `stream` (and a separate output) the stores bypass the cache. Panics if this
-/// CPU does not support `kernel`, if `io` is a backward shape, or if `words` has the wrong
+/// The forward pass of `op` over `io` (`Map` or `InPlace`) filling the 1-bit mask `words`
+/// (one word per 64 elements, bit set where [`Op::active`]): see [`generic::Masked`]. Returns
+/// the number of NaN inputs. Panics if `io` is a backward shape or `words` has the wrong
 /// length.
+#[inline]
 pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
-    kernel: Kernel,
     op: O,
     io: Io<'_, T>,
     words: &mut [u64],
-    stream: bool,
+    plan: Plan,
 ) -> usize {
     assert!(words.len() == io.len().div_ceil(generic::WORD));
+    let (kernel, stream) = if plan.short(io.len()) {
+        (Kernel::Portable, false)
+    } else {
+        plan.resolve(touched::<T>(io.len(), 2, true), io.separate_out())
+    };
     let words = words.as_mut_ptr();
     let [nans] = forward_in_pieces(kernel, op, io, stream, |elementwise, start| {
         // SAFETY: start is a multiple of 64 below the length, so its word lies within the
         // slice checked just above.
         let words = unsafe { words.add(start / generic::WORD) };
         let job = generic::Masked { elementwise, words };
-        // SAFETY: `forward_in_pieces` checked the kernel and built the piece from an `Io`; the
-        // piece's words follow from the slice checked above.
+        // SAFETY: the kernel is supported (`resolve` checked it, or it is the portable one),
+        // and `forward_in_pieces` built the piece from an `Io`; the piece's words follow from
+        // the slice checked above.
         [unsafe { dispatch(kernel, job) }]
     });
     nans
@@ -571,23 +622,27 @@ fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
     sums
 }
 
-/// A backward operation `op` of the family read from the 1-bit mask `words` with `kernel`:
+/// A backward operation `op` read from the 1-bit mask `words`:
 /// `out[i] = op(bit ? 1 : 0, g[i], out[i])`, with `g` from `grad`, or from `out` itself when
-/// `grad` is `None`. See [`generic::MaskBackward`]. With `stream`, a separate output that the
-/// operation does not read back is written around the cache. Panics if this CPU does not
-/// support `kernel`, or if the lengths disagree.
+/// `grad` is `None`. See [`generic::MaskBackward`]. A separate output that the operation does
+/// not read back may stream. Panics if the lengths disagree.
+#[inline]
 pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
-    kernel: Kernel,
     op: O,
     words: &[u64],
     grad: Option<&[T]>,
     out: &mut [T],
-    stream: bool,
+    plan: Plan,
 ) {
-    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
     let len = out.len();
     assert!(words.len() == len.div_ceil(generic::WORD));
     assert!(grad.is_none_or(|g| g.len() == len));
+    let separate_out = grad.is_some() && !O::READS_OUT;
+    let (kernel, stream) = if plan.short(len) {
+        (Kernel::Portable, false)
+    } else {
+        plan.resolve(touched::<T>(len, 2, true), separate_out)
+    };
     let out_ptr = out.as_mut_ptr();
     let job = generic::MaskBackward {
         op,
@@ -595,67 +650,11 @@ pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
         g: grad.map_or(out_ptr.cast_const(), <[T]>::as_ptr),
         out: out_ptr,
         len,
-        stream: stream && grad.is_some() && !O::READS_OUT,
-    };
-    // SAFETY: the lengths were checked just above; `g` is `out` itself or a separate borrow,
-    // and only a separate output streams; the kernel was checked too.
-    unsafe { dispatch(kernel, job) }
-}
-
-/// Runs `op` over `io` with `kernel` whatever the length, with streaming stores on or off (only
-/// a separate output can stream); panics if this CPU does not support `kernel`. For the tests,
-/// which reach every kernel and both store kinds directly, and for the benchmarks' references.
-pub(crate) fn apply_forced<T: Float + 'static, O: Op<T>>(
-    kernel: Kernel,
-    op: O,
-    io: Io<'_, T>,
-    stream: bool,
-) {
-    assert!(kernel.is_supported(), "{kernel:?} is not supported here");
-    let Raw {
-        x,
-        g,
-        out,
-        len,
-        separate_out,
-    } = io.raw();
-    let stream_min_bytes = if stream && separate_out {
-        0
-    } else {
-        usize::MAX
-    };
-    // SAFETY: the pointers came from an `Io`; the kernel was checked just above.
-    unsafe { run(kernel, op, x, g, out, len, stream_min_bytes) }
-}
-
-/// Runs `op` over `len` elements with `kernel`: its SIMD loop for `f32` and `f64`, the scalar
-/// loop for every other type and for [`Kernel::Portable`]. Operations touching at least
-/// `stream_min_bytes` (inputs and output) get streaming stores.
-///
-/// # Safety
-/// `kernel.is_supported()`; `x` and `g` are valid for reading and `out` for writing `len`
-/// elements; `x` or `g` may be `out` itself, but the buffers do not otherwise overlap; with a
-/// finite `stream_min_bytes`, `out` is neither `x` nor `g`.
-#[inline]
-unsafe fn run<T: Float + 'static, O: Op<T>>(
-    kernel: Kernel,
-    op: O,
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stream_min_bytes: usize,
-) {
-    let stream = touched_bytes::<T, O>(len) >= stream_min_bytes;
-    let job = generic::Elementwise {
-        op,
-        x,
-        g,
-        out,
-        len,
         stream,
     };
-    // SAFETY: the caller's obligations.
+    // SAFETY: the lengths were checked just above; `g` is `out` itself or a separate borrow,
+    // and only a separate output streams; the kernel is supported (`resolve` checked it, or it
+    // is the portable one).
     unsafe { dispatch(kernel, job) }
 }
 

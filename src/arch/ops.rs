@@ -56,6 +56,22 @@ pub(crate) trait Op<T: Float>: Copy {
         // SAFETY: the caller proved V's ISA.
         unsafe { self.lanes(clear.and_not(V::splat(T::one())), g, old) }
     }
+    /// For a forward operation, whether input `x` sets its bit in the 1-bit mask: where the
+    /// backward pass passes the gradient (the derivative is not zero), and where `x` is NaN
+    /// (one bit cannot say NaN). ReLU's and leaky ReLU's: `x > 0` or NaN.
+    #[inline(always)]
+    fn active(self, x: T) -> bool {
+        x > T::zero() || x.is_nan()
+    }
+    /// The lane mask of the inputs that clear their bit: `!active(x)`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn lanes_inactive<V: Vector<Elem = T>>(self, x: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { x.le(zero()) }
+    }
 }
 
 /// Converts a parameter to `U`; exact where `U == T`, the only case it is used for.
@@ -258,96 +274,229 @@ impl<T: Float> Op<T> for LeakyBackward<T> {
     }
 }
 
-/// `clipped_relu(x, ceiling)`.
+/// `clip(x)` to `[lo, hi]`: `lo` where `x <= lo`, then `hi` where that is `>= hi`, else `x`;
+/// NaN passes. The bounds as the comparisons see them: an infinite bound is given as NaN,
+/// which compares false, so it never clips (clipping at an infinite bound changes nothing
+/// anyway) and the derivative is 1 up to and including that infinity. With `lo > hi` every
+/// non-NaN `x` gives `hi`. ClippedRelu is `lo = +0.0`.
 #[derive(Clone, Copy)]
-pub(crate) struct Clipped<T> {
-    pub(crate) ceiling: T,
+pub(crate) struct Clip<T> {
+    pub(crate) lo: T,
+    pub(crate) hi: T,
 }
 
-impl<T: Float> Op<T> for Clipped<T> {
+impl<T: Float> Clip<T> {
+    /// The operation for the bounds `min` and `max` (neither NaN): an infinite bound becomes
+    /// NaN, as the type documents.
+    #[inline(always)]
+    pub(crate) fn new(min: T, max: T) -> Clip<T> {
+        let compared = |b: T| if b.is_infinite() { T::nan() } else { b };
+        Clip {
+            lo: compared(min),
+            hi: compared(max),
+        }
+    }
+
+    /// Whether `x` is at or beyond a bound: the derivative is 0 there.
+    #[inline(always)]
+    fn outside(self, x: T) -> bool {
+        x <= self.lo || self.hi <= x
+    }
+
+    /// [`Clip::outside`] on lanes.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn lanes_outside<V: Vector<Elem = T>>(self, x: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let below = x.le(V::splat(self.lo));
+            below.select(below, V::splat(self.hi).le(x))
+        }
+    }
+}
+
+impl<T: Float> Op<T> for Clip<T> {
     const BINARY: bool = false;
-    // The ceiling is greater than zero.
-    const NEVER_NEGATIVE: bool = true;
-    type Cast<U: Float> = Clipped<U>;
-    fn cast<U: Float>(self) -> Clipped<U> {
-        Clipped {
-            ceiling: convert(self.ceiling),
+    type Cast<U: Float> = Clip<U>;
+    fn cast<U: Float>(self) -> Clip<U> {
+        Clip {
+            lo: convert(self.lo),
+            hi: convert(self.hi),
         }
     }
     #[inline(always)]
     fn scalar(self, x: T, _g: T, _old: T) -> T {
-        scalar::clipped_relu(x, self.ceiling)
+        let y = if x <= self.lo { self.lo } else { x };
+        if self.hi <= y {
+            self.hi
+        } else {
+            y
+        }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            let ceiling = V::splat(self.ceiling);
-            ceiling.le(x).select(ceiling, relu_lanes(x))
+            let (lo, hi) = (V::splat(self.lo), V::splat(self.hi));
+            let y = x.le(lo).select(lo, x);
+            hi.le(y).select(hi, y)
         }
     }
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
-        // With a ceiling above zero, the result is at most zero exactly where x <= 0 (a NaN is
-        // neither), the mask the ReLU inside computes anyway.
+    fn active(self, x: T) -> bool {
+        !self.outside(x)
+    }
+    #[inline(always)]
+    unsafe fn lanes_inactive<V: Vector<Elem = T>>(self, x: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe { (self.lanes(x, g, old), x.le(zero())) }
+        unsafe { self.lanes_outside(x) }
     }
 }
 
-/// `clipped_relu_derivative(x, ceiling)`: 1 on the open interval `(0, ceiling)`.
+/// The derivative of [`Clip`]: 1 strictly inside the bounds, `+0.0` at and beyond them, NaN
+/// passed.
 #[derive(Clone, Copy)]
-pub(crate) struct ClippedDerivative<T> {
-    pub(crate) ceiling: T,
-}
+pub(crate) struct ClipDerivative<T>(pub(crate) Clip<T>);
 
-impl<T: Float> Op<T> for ClippedDerivative<T> {
+impl<T: Float> Op<T> for ClipDerivative<T> {
     const BINARY: bool = false;
-    type Cast<U: Float> = ClippedDerivative<U>;
-    fn cast<U: Float>(self) -> ClippedDerivative<U> {
-        ClippedDerivative {
-            ceiling: convert(self.ceiling),
-        }
+    type Cast<U: Float> = ClipDerivative<U>;
+    fn cast<U: Float>(self) -> ClipDerivative<U> {
+        ClipDerivative(self.0.cast())
     }
     #[inline(always)]
     fn scalar(self, x: T, _g: T, _old: T) -> T {
-        scalar::clipped_relu_derivative(x, self.ceiling)
+        ClipBackward(self.0).scalar(x, T::one(), x)
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe {
-            let below = positive_select(x, V::splat(T::one()));
-            V::splat(self.ceiling).le(x).select(zero(), below)
-        }
+        unsafe { ClipBackward(self.0).lanes(x, V::splat(T::one()), x) }
     }
 }
 
-/// The clipped backward pass: `g` where `0 < x < ceiling`, `+0.0` elsewhere, NaN passed.
+/// The backward pass of [`Clip`]: `g` strictly inside the bounds, `+0.0` at and beyond them,
+/// the forward NaN where it is NaN.
 #[derive(Clone, Copy)]
-pub(crate) struct ClippedBackward<T> {
-    pub(crate) ceiling: T,
-}
+pub(crate) struct ClipBackward<T>(pub(crate) Clip<T>);
 
-impl<T: Float> Op<T> for ClippedBackward<T> {
+impl<T: Float> Op<T> for ClipBackward<T> {
     const BINARY: bool = true;
-    type Cast<U: Float> = ClippedBackward<U>;
-    fn cast<U: Float>(self) -> ClippedBackward<U> {
-        ClippedBackward {
-            ceiling: convert(self.ceiling),
-        }
+    type Cast<U: Float> = ClipBackward<U>;
+    fn cast<U: Float>(self) -> ClipBackward<U> {
+        ClipBackward(self.0.cast())
     }
     #[inline(always)]
     fn scalar(self, x: T, g: T, _old: T) -> T {
-        scalar::clipped_relu_backward_one(x, self.ceiling, g)
+        if x.is_nan() {
+            x
+        } else if self.0.outside(x) {
+            T::zero()
+        } else {
+            g
+        }
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
+        // SAFETY: the caller proved V's ISA. `x <= x` holds exactly where x is not NaN.
+        unsafe {
+            let passed = x.le(x).select(g, x);
+            self.0.lanes_outside(x).select(zero(), passed)
+        }
+    }
+}
+
+/// `thresholded_relu(x, alpha)`: `x` where `x > alpha`, `+0.0` where `x <= alpha`, NaN passed;
+/// for a nonzero `alpha` (zero runs [`Relu`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Thresholded<T> {
+    pub(crate) alpha: T,
+}
+
+impl<T: Float> Op<T> for Thresholded<T> {
+    const BINARY: bool = false;
+    type Cast<U: Float> = Thresholded<U>;
+    fn cast<U: Float>(self) -> Thresholded<U> {
+        Thresholded {
+            alpha: convert(self.alpha),
+        }
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, _g: T, _old: T) -> T {
+        if x <= self.alpha {
+            T::zero()
+        } else {
+            x
+        }
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { x.le(V::splat(self.alpha)).and_not(x) }
+    }
+    #[inline(always)]
+    fn active(self, x: T) -> bool {
+        x > self.alpha || x.is_nan()
+    }
+    #[inline(always)]
+    unsafe fn lanes_inactive<V: Vector<Elem = T>>(self, x: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { x.le(V::splat(self.alpha)) }
+    }
+}
+
+/// The derivative of [`Thresholded`]: 1 where `x > alpha`, `+0.0` where `x <= alpha`, NaN
+/// passed.
+#[derive(Clone, Copy)]
+pub(crate) struct ThresholdedDerivative<T>(pub(crate) Thresholded<T>);
+
+impl<T: Float> Op<T> for ThresholdedDerivative<T> {
+    const BINARY: bool = false;
+    type Cast<U: Float> = ThresholdedDerivative<U>;
+    fn cast<U: Float>(self) -> ThresholdedDerivative<U> {
+        ThresholdedDerivative(self.0.cast())
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, _g: T, _old: T) -> T {
+        ThresholdedBackward(self.0).scalar(x, T::one(), x)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe { ThresholdedBackward(self.0).lanes(x, V::splat(T::one()), x) }
+    }
+}
+
+/// The backward pass of [`Thresholded`]: `g` where `x > alpha`, `+0.0` where `x <= alpha`, the
+/// forward NaN where it is NaN.
+#[derive(Clone, Copy)]
+pub(crate) struct ThresholdedBackward<T>(pub(crate) Thresholded<T>);
+
+impl<T: Float> Op<T> for ThresholdedBackward<T> {
+    const BINARY: bool = true;
+    type Cast<U: Float> = ThresholdedBackward<U>;
+    fn cast<U: Float>(self) -> ThresholdedBackward<U> {
+        ThresholdedBackward(self.0.cast())
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, _old: T) -> T {
+        if x > self.0.alpha {
+            g
+        } else if x <= self.0.alpha {
+            T::zero()
+        } else {
+            x
+        }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            V::splat(self.ceiling)
-                .le(x)
-                .select(zero(), positive_select(x, g))
+            let alpha = V::splat(self.0.alpha);
+            // `+0.0` where x <= alpha, and x itself where it is NaN (neither compare holds).
+            x.gt(alpha).select(g, x.le(alpha).and_not(x))
         }
     }
 }

@@ -26,9 +26,9 @@ use proptest::prelude::*;
 
 use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
 use super::{
-    apply_forced, forward_counted, mask_backward, mask_forward, Accumulate, Backward, Clipped,
-    ClippedBackward, ClippedDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward,
-    LeakyDerivative, Op, Relu, SimdElem,
+    counted, elementwise, mask_backward, mask_forward, Accumulate, Backward, Clip, ClipBackward,
+    ClipDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
+    Relu, SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -94,10 +94,10 @@ impl Shape {
         out: &mut [F],
     ) {
         match self {
-            Shape::Map => apply_forced(kernel, op, Io::Map { src: x, dst: out }, stream),
+            Shape::Map => elementwise(op, Io::Map { src: x, dst: out }, Plan::Forced(kernel, stream)),
             Shape::InPlace => {
                 out.copy_from_slice(x);
-                apply_forced(kernel, op, Io::InPlace(out), stream)
+                elementwise(op, Io::InPlace(out), Plan::Forced(kernel, stream))
             }
             Shape::Zip => {
                 let io = Io::Zip {
@@ -105,11 +105,11 @@ impl Shape {
                     grad: g,
                     dst: out,
                 };
-                apply_forced(kernel, op, io, stream)
+                elementwise(op, io, Plan::Forced(kernel, stream))
             }
             Shape::ZipInPlace => {
                 out.copy_from_slice(g);
-                apply_forced(kernel, op, Io::ZipInPlace { fwd: x, grad: out }, stream)
+                elementwise(op, Io::ZipInPlace { fwd: x, grad: out }, Plan::Forced(kernel, stream))
             }
             Shape::Accumulate => {
                 let io = Io::Accumulate {
@@ -117,7 +117,7 @@ impl Shape {
                     grad: g,
                     acc: out,
                 };
-                apply_forced(kernel, Accumulate(op), io, stream)
+                elementwise(Accumulate(op), io, Plan::Forced(kernel, stream))
             }
         }
     }
@@ -132,10 +132,10 @@ impl Shape {
         out: &mut [F],
     ) -> [usize; 3] {
         match self {
-            Shape::Map => forward_counted(kernel, op, Io::Map { src: x, dst: out }, stream),
+            Shape::Map => counted(op, Io::Map { src: x, dst: out }, Plan::Forced(kernel, stream)),
             Shape::InPlace => {
                 out.copy_from_slice(x);
-                forward_counted(kernel, op, Io::InPlace(out), stream)
+                counted(op, Io::InPlace(out), Plan::Forced(kernel, stream))
             }
             _ => unreachable!("a counted pass is a forward pass"),
         }
@@ -182,12 +182,13 @@ fn naive_counts<F: TestFloat>(y: &[F]) -> [usize; 3] {
     counts
 }
 
-/// The mask bits of `x` into `words`, one element at a time: set where `x > 0` or NaN.
-fn naive_mask<F: TestFloat>(x: &[F], words: &mut Vec<u64>) {
+/// The mask bits of `forward` over `x` into `words`, one element at a time: set where
+/// [`Op::active`].
+fn naive_mask<F: TestFloat, O: Op<F>>(forward: O, x: &[F], words: &mut Vec<u64>) {
     words.clear();
     words.resize(x.len().div_ceil(WORD), 0);
     for (i, &v) in x.iter().enumerate() {
-        if v > F::zero() || v.is_nan() {
+        if forward.active(v) {
             words[i / WORD] |= 1 << (i % WORD);
         }
     }
@@ -244,35 +245,56 @@ trait Visit<F: TestFloat> {
 /// Slopes of the leaky members tested through the kernels (a zero slope runs ReLU's kernels,
 /// tested as such, and is checked through the public functions).
 const SLOPES: [f64; 3] = [0.01, 1.0, -0.5];
-/// Ceilings of the clipped members (an infinite ceiling runs ReLU's kernels).
-const CEILINGS: [f64; 3] = [6.0, 1.0, 1e-3];
+/// Bounds `(min, max)` of the clip members: ReLU6 (a clipped ReLU), a symmetric clip
+/// (`hardtanh`), one infinite bound of each sign (compared as NaN inside the operation), and
+/// `min > max` (`max` everywhere).
+const BOUNDS: [(f64, f64); 5] = [
+    (0.0, 6.0),
+    (-1.0, 1.0),
+    (f64::NEG_INFINITY, 1e-3),
+    (0.5, f64::INFINITY),
+    (2.0, -2.0),
+];
+/// Thresholds of the thresholded members (a zero threshold runs ReLU's kernels).
+const ALPHAS: [f64; 3] = [1.0, -0.5, 1e-3];
 
 /// Visits every operation of the family, with the parameters above, and the masked passes of
-/// ReLU and of leaky ReLU with the first slope (the mask bits do not depend on the slope).
+/// each member with its first parameter. The masked backward pass of every member but leaky
+/// ReLU is ReLU's: the bit passes the gradient or gives `+0.0`.
 fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
+    let f = |x: f64| F::from(x).unwrap();
     v.op("relu", Relu);
     v.op("relu derivative", Derivative);
     v.op("relu backward", Backward);
     v.mask("relu", Relu, Backward);
-    for slope in SLOPES.map(|s| F::from(s).unwrap()) {
+    for slope in SLOPES.map(f) {
         v.op(&format!("leaky {slope:?}"), Leaky { slope });
         let derivative = LeakyDerivative { slope };
         v.op(&format!("leaky derivative {slope:?}"), derivative);
-        v.op(
-            &format!("leaky backward {slope:?}"),
-            LeakyBackward { slope },
-        );
+        let backward = LeakyBackward { slope };
+        v.op(&format!("leaky backward {slope:?}"), backward);
     }
-    let slope = F::from(SLOPES[0]).unwrap();
+    let slope = f(SLOPES[0]);
     let (leaky, leaky_backward) = (Leaky { slope }, LeakyBackward { slope });
     v.mask(&format!("leaky {slope:?}"), leaky, leaky_backward);
-    for ceiling in CEILINGS.map(|c| F::from(c).unwrap()) {
-        v.op(&format!("clipped {ceiling:?}"), Clipped { ceiling });
-        let derivative = ClippedDerivative { ceiling };
-        v.op(&format!("clipped derivative {ceiling:?}"), derivative);
-        let backward = ClippedBackward { ceiling };
-        v.op(&format!("clipped backward {ceiling:?}"), backward);
+    for (min, max) in BOUNDS.map(|(a, b)| (f(a), f(b))) {
+        let clip = Clip::new(min, max);
+        v.op(&format!("clip {min:?} {max:?}"), clip);
+        v.op(&format!("clip derivative {min:?} {max:?}"), ClipDerivative(clip));
+        v.op(&format!("clip backward {min:?} {max:?}"), ClipBackward(clip));
     }
+    let (min, max) = (f(BOUNDS[1].0), f(BOUNDS[1].1));
+    v.mask(&format!("clip {min:?} {max:?}"), Clip::new(min, max), Backward);
+    for alpha in ALPHAS.map(f) {
+        let thresholded = Thresholded { alpha };
+        v.op(&format!("thresholded {alpha:?}"), thresholded);
+        let derivative = ThresholdedDerivative(thresholded);
+        v.op(&format!("thresholded derivative {alpha:?}"), derivative);
+        let backward = ThresholdedBackward(thresholded);
+        v.op(&format!("thresholded backward {alpha:?}"), backward);
+    }
+    let alpha = f(ALPHAS[0]);
+    v.mask(&format!("thresholded {alpha:?}"), Thresholded { alpha }, Backward);
 }
 
 /// The kernels this CPU supports, each of which every test here runs.
@@ -401,7 +423,7 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             runs,
         } = self;
         let n = x.len();
-        naive_mask(x, want_words);
+        naive_mask(forward, x, want_words);
         let want_nans = x.iter().filter(|v| v.is_nan()).count();
         bits.clear();
         bits.extend(mask_as_input::<F>(want_words, n));
@@ -428,18 +450,18 @@ impl<F: TestFloat> Visit<F> for Values<F> {
                     Shape::Map => {
                         words.fill(u64::MAX);
                         let io = Io::Map { src: x, dst: out };
-                        let nans = mask_forward(kernel, forward, io, words, false);
+                        let nans = mask_forward(forward, io, words, Plan::Forced(kernel, false));
                         check_out(out, want, inputs, at);
                         assert_eq!(words, want_words, "{}: mask bits", at());
                         assert_eq!(nans, want_nans, "{}: NaN count", at());
                     }
                     Shape::Zip => {
-                        mask_backward(kernel, backward, want_words, Some(g), out, false);
+                        mask_backward(backward, want_words, Some(g), out, Plan::Forced(kernel, false));
                         check_out(out, want, backward_inputs, at);
                     }
                     _ => {
                         let acc = Accumulate(backward);
-                        mask_backward(kernel, acc, want_words, Some(g), out, false);
+                        mask_backward(acc, want_words, Some(g), out, Plan::Forced(kernel, false));
                         check_out(out, want, backward_inputs, at);
                     }
                 }
@@ -677,7 +699,7 @@ impl<F: TestFloat + Cell> Case<'_, F> {
         let (x, g, old, kernel) = (self.x, self.g, self.old, self.kernel);
         let n = x.len();
         let mut want_words = Vec::new();
-        naive_mask(x, &mut want_words);
+        naive_mask(forward, x, &mut want_words);
         let want_nans = x.iter().filter(|v| v.is_nan()).count();
         let want_out = Shape::Map.expect_all(forward, x, x, x);
         let sentinel_word = 0x5a5a_5a5a_5a5a_5a5a;
@@ -686,19 +708,14 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             let mut words = Guarded::new(&vec![u64::MAX; want_words.len()], 0, sentinel_word);
             let nans = if in_place {
                 out.inner().copy_from_slice(x);
-                mask_forward(
-                    kernel,
-                    forward,
-                    Io::InPlace(out.inner()),
-                    words.inner(),
-                    false,
-                )
+                let io = Io::InPlace(out.inner());
+                mask_forward(forward, io, words.inner(), Plan::Forced(kernel, false))
             } else {
                 let io = Io::Map {
                     src: x,
                     dst: out.inner(),
                 };
-                mask_forward(kernel, forward, io, words.inner(), stream)
+                mask_forward(forward, io, words.inner(), Plan::Forced(kernel, stream))
             };
             let at = self.at(&format!(
                 "{name} masked forward, in place {in_place}, stream {stream}"
@@ -718,14 +735,14 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             let want = Shape::Zip.expect_all(backward, &bits, g, old);
             let init = if grad.is_some() { old } else { g };
             let mut out = Guarded::new(init, self.start, Self::sentinel());
-            mask_backward(kernel, backward, &want_words, grad, out.inner(), stream);
+            mask_backward(backward, &want_words, grad, out.inner(), Plan::Forced(kernel, stream));
             let at = self.at(&format!("{name} masked {what}, stream {stream}"));
             assert_same_bits(out.checked(&at), &want, &at);
         }
         let want = Shape::Accumulate.expect_all(backward, &bits, g, old);
         let mut out = Guarded::new(old, self.start, Self::sentinel());
         let acc = Accumulate(backward);
-        mask_backward(kernel, acc, &want_words, Some(g), out.inner(), false);
+        mask_backward(acc, &want_words, Some(g), out.inner(), Plan::Forced(kernel, false));
         let at = self.at(&format!("{name} masked accumulate"));
         assert_same_bits(out.checked(&at), &want, &at);
     }
@@ -920,36 +937,60 @@ fn exhaustive_f32() {
         std::println!("  {name}: {runs} runs per kernel and pattern");
     }
     std::println!(
-        "  public leaky (slope 0) and clipped (ceiling +inf) slice functions: equal to the scalar functions"
+        "  public types with ReLU's parameters (slope or threshold 0, ceiling +inf, clip [0, inf]): ReLU's bits"
     );
 }
 
-/// The public functions that map a zero slope and an infinite ceiling to ReLU's kernels, against
-/// the scalar functions with the same parameters.
+/// The public types whose parameters make them ReLU (a zero slope or threshold, an infinite
+/// ceiling, the clip `[0, +inf]`), through their slice methods (the kernels), against ReLU's
+/// scalar functions: forward, derivative and backward.
 fn public_degenerate_parameters(x: &[f32], g: &[f32]) -> Option<String> {
+    use crate::{Activation, Clip, ClippedRelu, LeakyRelu, ThresholdedRelu};
+    let members: [(&str, &dyn Activation<f32>); 6] = [
+        ("LeakyRelu(0)", &LeakyRelu::new(0.0).unwrap()),
+        ("LeakyRelu(-0)", &LeakyRelu::new(-0.0).unwrap()),
+        ("ClippedRelu(inf)", &ClippedRelu::new(f32::INFINITY).unwrap()),
+        ("Clip(0, inf)", &Clip::new(0.0, f32::INFINITY).unwrap()),
+        ("ThresholdedRelu(0)", &ThresholdedRelu::new(0.0).unwrap()),
+        ("ThresholdedRelu(-0)", &ThresholdedRelu::new(-0.0).unwrap()),
+    ];
     let mut out = vec![0.0_f32; x.len()];
-    let check = |name: &str, out: &[f32], want: &dyn Fn(usize) -> f32| {
+    let mut check = |name: &str, run: &dyn Fn(&mut [f32]), want: &dyn Fn(usize) -> f32| {
+        run(&mut out);
         (0..x.len())
             .find(|&i| out[i].to_bits() != want(i).to_bits())
             .map(|i| {
                 format!(
-                    "{name}: x = {:#010x} gave {:#010x}",
+                    "{name}: x = {:#010x}, g = {:#010x} gave {:#010x}",
                     x[i].to_bits(),
+                    g[i].to_bits(),
                     out[i].to_bits()
                 )
             })
     };
-    crate::leaky_relu_slice(x, 0.0, &mut out);
-    let leaky = check("leaky_relu_slice(slope 0)", &out, &|i| {
-        crate::leaky_relu(x[i], 0.0)
-    });
-    crate::leaky_relu_backward(x, 0.0, g, &mut out);
-    let leaky_backward = check("leaky_relu_backward(slope 0)", &out, &|i| {
-        crate::scalar::leaky_relu_backward_one(x[i], 0.0, g[i])
-    });
-    crate::clipped_relu_derivative_slice(x, f32::INFINITY, &mut out);
-    let clipped = check("clipped_relu_derivative_slice(+inf)", &out, &|i| {
-        crate::clipped_relu_derivative(x[i], f32::INFINITY)
-    });
-    leaky.or(leaky_backward).or(clipped)
+    for (name, act) in members {
+        let failure = check(
+            &format!("{name} forward"),
+            &|out| act.forward(x, out),
+            &|i| crate::relu(x[i]),
+        )
+        .or_else(|| {
+            check(
+                &format!("{name} derivative"),
+                &|out| act.derivative(x, out),
+                &|i| crate::relu_derivative(x[i]),
+            )
+        })
+        .or_else(|| {
+            check(
+                &format!("{name} backward"),
+                &|out| act.backward(x, g, out),
+                &|i| crate::scalar::relu_backward_one(x[i], g[i]),
+            )
+        });
+        if failure.is_some() {
+            return failure;
+        }
+    }
+    None
 }

@@ -33,4 +33,3 @@ fn mask_mismatch(function: &str, mask: usize, len: usize) -> ! {
         mask_words(len)
     )
 }
-

@@ -6,6 +6,8 @@
 
 mod common;
 
+use rectify::{Activation, Clip, ClippedRelu, LeakyRelu, MaskedActivation, Relu};
+
 use std::sync::Barrier;
 use std::thread;
 
@@ -42,23 +44,26 @@ fn results(x: &[f32], g: &[f32]) -> Results {
     let mut outputs = Vec::new();
     let mut out = vec![0.0_f32; x.len()];
 
+    let leaky = LeakyRelu::new(0.01).unwrap();
     rectify::relu_slice(x, &mut out);
     outputs.push(out.clone());
     let mut values = x.to_vec();
-    rectify::leaky_relu_in_place(&mut values, 0.01);
+    leaky.forward_in_place(&mut values);
     outputs.push(values);
-    rectify::clipped_relu_backward(x, 6.0, g, &mut out);
+    ClippedRelu::<f32>::RELU6.backward(x, g, &mut out);
     outputs.push(out.clone());
     let mut acc = g.to_vec();
-    rectify::relu_backward_accumulate(x, g, &mut acc);
+    Relu.backward_accumulate(x, g, &mut acc);
     outputs.push(acc);
 
-    let stats = rectify::relu_slice_with_stats(x, &mut out);
+    let stats = Clip::new(-1.0, 1.0)
+        .unwrap()
+        .forward_with_stats(x, &mut out);
     outputs.push(out.clone());
     let mut mask = vec![0_u64; rectify::mask_words(x.len())];
-    let nans = rectify::leaky_relu_slice_masked(x, 0.01, &mut out, &mut mask);
+    let nans = leaky.forward_masked(x, &mut out, &mut mask);
     outputs.push(out.clone());
-    rectify::leaky_relu_backward_masked(&mask, 0.01, g, &mut out);
+    leaky.backward_masked(&mask, g, &mut out);
     outputs.push(out.clone());
 
     Results {

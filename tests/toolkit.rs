@@ -5,7 +5,7 @@ mod common;
 use proptest::prelude::*;
 
 use common::{assert_same_bits, Rng, TestFloat};
-use rectify::ActivationStats;
+use rectify::{Activation, ActivationStats, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// The statistics of `output`, counted one element at a time.
 fn naive_stats<F: TestFloat>(output: &[F]) -> ActivationStats {
@@ -51,29 +51,28 @@ fn check_one<F: TestFloat>(
     );
 }
 
-/// Every forward-with-stats function over `x`.
-fn check_stats<F: TestFloat>(x: &[F], slope: F, ceiling: F) {
-    check_one(
-        "relu",
-        x,
-        rectify::relu_slice,
-        rectify::relu_slice_with_stats,
-        rectify::relu_in_place_with_stats,
-    );
-    check_one(
-        "leaky_relu",
-        x,
-        |x, o| rectify::leaky_relu_slice(x, slope, o),
-        |x, o| rectify::leaky_relu_slice_with_stats(x, slope, o),
-        |v| rectify::leaky_relu_in_place_with_stats(v, slope),
-    );
-    check_one(
-        "clipped_relu",
-        x,
-        |x, o| rectify::clipped_relu_slice(x, ceiling, o),
-        |x, o| rectify::clipped_relu_slice_with_stats(x, ceiling, o),
-        |v| rectify::clipped_relu_in_place_with_stats(v, ceiling),
-    );
+/// The forward-with-stats methods of every member over `x`, with the clip bounds `(lo, hi)`.
+fn check_stats<F: TestFloat>(x: &[F], slope: F, ceiling: F, (lo, hi): (F, F)) {
+    let leaky = LeakyRelu::new(slope).unwrap();
+    let clipped = ClippedRelu::new(ceiling).unwrap();
+    let clip = Clip::new(lo, hi).unwrap();
+    let thresholded = ThresholdedRelu::new(hi).unwrap();
+    let acts: [(&str, &dyn Activation<F>); 5] = [
+        ("relu", &Relu),
+        ("leaky_relu", &leaky),
+        ("clipped_relu", &clipped),
+        ("clip", &clip),
+        ("thresholded_relu", &thresholded),
+    ];
+    for (name, act) in acts {
+        check_one(
+            name,
+            x,
+            |x, o| act.forward(x, o),
+            |x, o| act.forward_with_stats(x, o),
+            |v| act.forward_in_place_with_stats(v),
+        );
+    }
 }
 
 #[test]
@@ -87,14 +86,14 @@ fn stats_across_block_boundaries() {
     };
     for &n in lengths {
         let x: Vec<f32> = rng.floats(n);
-        check_stats(&x, 0.01, 6.0);
-        check_stats(&x, -0.5, 1.0);
-        check_stats(&x, 0.0, f32::INFINITY);
+        check_stats(&x, 0.01, 6.0, (-1.0, 1.0));
+        check_stats(&x, -0.5, 1.0, (-2.0, 0.5));
+        check_stats(&x, 0.0, f32::INFINITY, (0.0, f32::INFINITY));
         // f64 at the short lengths only under Miri, whose interpreter is slow.
         if !cfg!(miri) || n < 100 {
             let x: Vec<f64> = rng.floats(n);
-            check_stats(&x, 0.01, 6.0);
-            check_stats(&x, 0.0, f64::INFINITY);
+            check_stats(&x, 0.01, 6.0, (-1.0, 1.0));
+            check_stats(&x, 0.0, f64::INFINITY, (f64::NEG_INFINITY, 0.0));
         }
     }
 }
@@ -102,7 +101,7 @@ fn stats_across_block_boundaries() {
 #[test]
 fn stats_fractions() {
     let mut values = [-1.0_f32, 0.0, 2.0, f32::NAN, 5.0, -0.0, 1.0, -3.0];
-    let stats = rectify::relu_in_place_with_stats(&mut values);
+    let stats = Relu.forward_in_place_with_stats(&mut values);
     assert_eq!(
         stats,
         ActivationStats {
@@ -132,12 +131,7 @@ fn stats_fractions() {
 fn stats_panic_before_writing() {
     let mut out = [7.0_f32; 3];
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        rectify::relu_slice_with_stats(&[1.0_f32; 4], &mut out)
-    }));
-    assert!(result.is_err());
-    assert_eq!(out, [7.0; 3]);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        rectify::clipped_relu_in_place_with_stats(&mut out, -1.0)
+        let _ = Relu.forward_with_stats(&[1.0_f32; 4], &mut out);
     }));
     assert!(result.is_err());
     assert_eq!(out, [7.0; 3]);
@@ -150,14 +144,14 @@ proptest! {
     fn stats_match_naive_counts(bits in proptest::collection::vec(any::<u32>(), 0..300),
                                 slope in -2.0_f32..2.0, ceiling in 0.001_f32..100.0) {
         let x: Vec<f32> = bits.into_iter().map(f32::from_bits).collect();
-        check_stats(&x, slope, ceiling);
+        check_stats(&x, slope, ceiling, (-slope, ceiling));
     }
 
     #[test]
     fn stats_match_naive_counts_f64(bits in proptest::collection::vec(any::<u64>(), 0..300),
                                     slope in -2.0_f64..2.0, ceiling in 0.001_f64..100.0) {
         let x: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
-        check_stats(&x, slope, ceiling);
+        check_stats(&x, slope, ceiling, (-slope, ceiling));
     }
 
     #[test]

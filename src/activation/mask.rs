@@ -177,7 +177,8 @@ impl<A> ActivationMask<A> {
         A: MaskedActivation<T>,
     {
         self.prepare(values.len());
-        self.activation.forward_in_place_masked(values, &mut self.words)
+        self.activation
+            .forward_in_place_masked(values, &mut self.words)
     }
 
     /// The activation's backward pass from the mask into `grad_input`.

@@ -258,7 +258,13 @@ pub trait Activation<T: Float + 'static> {
     /// ```
     #[track_caller]
     fn backward_in_place(&self, forward: &[T], grad: &mut [T]) {
-        check_len("backward_in_place", "forward", forward.len(), "grad", grad.len());
+        check_len(
+            "backward_in_place",
+            "forward",
+            forward.len(),
+            "grad",
+            grad.len(),
+        );
         for (g, &x) in grad.iter_mut().zip(forward) {
             *g = self.backward_at(x, *g);
         }
@@ -307,6 +313,8 @@ pub trait Activation<T: Float + 'static> {
     #[must_use = "the statistics are the reason to call this instead of forward"]
     #[track_caller]
     fn forward_with_stats(&self, input: &[T], output: &mut [T]) -> ActivationStats {
+        let method = "forward_with_stats";
+        check_len(method, "input", input.len(), "output", output.len());
         self.forward(input, output);
         ActivationStats::of(output)
     }
@@ -402,7 +410,13 @@ pub trait MaskedActivation<T: Float + 'static>: Activation<T> {
     #[must_use = "the NaN count is the one thing the mask cannot record"]
     #[track_caller]
     fn forward_masked(&self, input: &[T], output: &mut [T], mask: &mut [u64]) -> usize {
-        check_len("forward_masked", "input", input.len(), "output", output.len());
+        check_len(
+            "forward_masked",
+            "input",
+            input.len(),
+            "output",
+            output.len(),
+        );
         check_mask("forward_masked", mask.len(), input.len());
         let mut nans = 0;
         for ((out, x), word) in output.chunks_mut(64).zip(input.chunks(64)).zip(mask) {
@@ -514,11 +528,113 @@ pub trait MaskedActivation<T: Float + 'static>: Activation<T> {
     #[track_caller]
     fn backward_masked_accumulate(&self, mask: &[u64], grad_output: &[T], grad_input: &mut [T]) {
         let (g, n) = (grad_output.len(), grad_input.len());
-        check_len("backward_masked_accumulate", "grad_output", g, "grad_input", n);
+        check_len(
+            "backward_masked_accumulate",
+            "grad_output",
+            g,
+            "grad_input",
+            n,
+        );
         check_mask("backward_masked_accumulate", mask.len(), n);
         for (i, (o, &g)) in grad_input.iter_mut().zip(grad_output).enumerate() {
             *o = scalar::accumulate(*o, self.backward_from_bit(bit(mask, i), g));
         }
+    }
+}
+
+/// A reference to an activation is one, so `&dyn Activation<T>` and `&Relu` go where an
+/// `A: Activation<T>` is asked for.
+impl<T: Float + 'static, A: Activation<T> + ?Sized> Activation<T> for &A {
+    #[inline]
+    fn at(&self, x: T) -> T {
+        (**self).at(x)
+    }
+    #[inline]
+    fn derivative_at(&self, x: T) -> T {
+        (**self).derivative_at(x)
+    }
+    #[inline]
+    fn backward_at(&self, forward: T, grad: T) -> T {
+        (**self).backward_at(forward, grad)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward(&self, input: &[T], output: &mut [T]) {
+        (**self).forward(input, output)
+    }
+    #[inline]
+    fn forward_in_place(&self, values: &mut [T]) {
+        (**self).forward_in_place(values)
+    }
+    #[inline]
+    #[track_caller]
+    fn derivative(&self, input: &[T], output: &mut [T]) {
+        (**self).derivative(input, output)
+    }
+    #[inline]
+    fn derivative_in_place(&self, values: &mut [T]) {
+        (**self).derivative_in_place(values)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward(&self, forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
+        (**self).backward(forward, grad_output, grad_input)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_in_place(&self, forward: &[T], grad: &mut [T]) {
+        (**self).backward_in_place(forward, grad)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_accumulate(&self, forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
+        (**self).backward_accumulate(forward, grad_output, grad_input)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_with_stats(&self, input: &[T], output: &mut [T]) -> ActivationStats {
+        (**self).forward_with_stats(input, output)
+    }
+    #[inline]
+    fn forward_in_place_with_stats(&self, values: &mut [T]) -> ActivationStats {
+        (**self).forward_in_place_with_stats(values)
+    }
+}
+
+/// A reference to a masked activation is one, as for [`Activation`].
+impl<T: Float + 'static, A: MaskedActivation<T> + ?Sized> MaskedActivation<T> for &A {
+    #[inline]
+    fn is_active(&self, x: T) -> bool {
+        (**self).is_active(x)
+    }
+    #[inline]
+    fn backward_from_bit(&self, active: bool, grad: T) -> T {
+        (**self).backward_from_bit(active, grad)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_masked(&self, input: &[T], output: &mut [T], mask: &mut [u64]) -> usize {
+        (**self).forward_masked(input, output, mask)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_in_place_masked(&self, values: &mut [T], mask: &mut [u64]) -> usize {
+        (**self).forward_in_place_masked(values, mask)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_masked(&self, mask: &[u64], grad_output: &[T], grad_input: &mut [T]) {
+        (**self).backward_masked(mask, grad_output, grad_input)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_masked_in_place(&self, mask: &[u64], grad: &mut [T]) {
+        (**self).backward_masked_in_place(mask, grad)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_masked_accumulate(&self, mask: &[u64], grad_output: &[T], grad_input: &mut [T]) {
+        (**self).backward_masked_accumulate(mask, grad_output, grad_input)
     }
 }
 
@@ -865,7 +981,13 @@ impl<T: Float + 'static> Member<T> {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn backward_in_place(self, forward: &[T], grad: &mut [T]) {
-        check_len("backward_in_place", "forward", forward.len(), "grad", grad.len());
+        check_len(
+            "backward_in_place",
+            "forward",
+            forward.len(),
+            "grad",
+            grad.len(),
+        );
         let io = Io::ZipInPlace { fwd: forward, grad };
         self.backward_op(Pass {
             io,
@@ -912,7 +1034,13 @@ impl<T: Float + 'static> Member<T> {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn forward_masked(self, input: &[T], output: &mut [T], mask: &mut [u64]) -> usize {
-        check_len("forward_masked", "input", input.len(), "output", output.len());
+        check_len(
+            "forward_masked",
+            "input",
+            input.len(),
+            "output",
+            output.len(),
+        );
         check_mask("forward_masked", mask.len(), input.len());
         let io = Io::Map {
             src: input,

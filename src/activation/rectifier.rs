@@ -143,7 +143,9 @@ impl fmt::Display for ParseRectifierError {
                 "malformed activation: expected a name, or a name and its parameters in \
                  parentheses, separated by commas",
             ),
-            ParseRectifierError::BadNumber => f.write_str("an activation parameter is not a number"),
+            ParseRectifierError::BadNumber => {
+                f.write_str("an activation parameter is not a number")
+            }
             ParseRectifierError::Param(e) => write!(f, "bad activation parameter: {e}"),
         }
     }
@@ -206,9 +208,10 @@ impl<T: Float + FromStr> FromStr for Rectifier<T> {
             ("clip", 2, _) => Clip::new(a, b)?.into(),
             ("thresholded_relu", 0, false) => ThresholdedRelu::new(T::one())?.into(),
             ("thresholded_relu", 1, _) => ThresholdedRelu::new(a)?.into(),
-            ("relu" | "leaky_relu" | "relu6" | "clipped_relu" | "clip" | "thresholded_relu", ..) => {
-                return Err(ParseRectifierError::BadSyntax)
-            }
+            (
+                "relu" | "leaky_relu" | "relu6" | "clipped_relu" | "clip" | "thresholded_relu",
+                ..,
+            ) => return Err(ParseRectifierError::BadSyntax),
             _ => return Err(ParseRectifierError::UnknownName),
         })
     }

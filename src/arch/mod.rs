@@ -532,11 +532,7 @@ pub(crate) fn counted<T: Float + 'static, O: Op<T>>(
 
 /// The kernel path of [`counted`], out of line as in [`elementwise`].
 #[inline(never)]
-fn counted_long<T: Float + 'static, O: Op<T>>(
-    op: O,
-    io: Io<'_, T>,
-    plan: Plan,
-) -> generic::Counts {
+fn counted_long<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, plan: Plan) -> generic::Counts {
     let (kernel, stream) = plan.resolve(touched::<T>(io.len(), 2, false), io.separate_out());
     forward_in_pieces(kernel, op, io, stream, |piece, _start| {
         // SAFETY: `resolve` checked the kernel, and `forward_in_pieces` built the piece from

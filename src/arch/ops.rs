@@ -275,10 +275,10 @@ impl<T: Float> Op<T> for LeakyBackward<T> {
 }
 
 /// `clip(x)` to `[lo, hi]`: `lo` where `x <= lo`, then `hi` where that is `>= hi`, else `x`;
-/// NaN passes. The bounds as the comparisons see them: an infinite bound is given as NaN,
-/// which compares false, so it never clips (clipping at an infinite bound changes nothing
-/// anyway) and the derivative is 1 up to and including that infinity. With `lo > hi` every
-/// non-NaN `x` gives `hi`. ClippedRelu is `lo = +0.0`.
+/// NaN passes. The bounds as the comparisons see them: a lower bound of `-inf` and an upper
+/// bound of `+inf` are given as NaN, which compares false, so they never clip (clipping there
+/// changes nothing anyway) and the derivative is 1 up to and including that infinity. With
+/// `lo > hi` every non-NaN `x` gives `hi`. ClippedRelu is `lo = +0.0`.
 #[derive(Clone, Copy)]
 pub(crate) struct Clip<T> {
     pub(crate) lo: T,
@@ -286,14 +286,15 @@ pub(crate) struct Clip<T> {
 }
 
 impl<T: Float> Clip<T> {
-    /// The operation for the bounds `min` and `max` (neither NaN): an infinite bound becomes
-    /// NaN, as the type documents.
+    /// The operation for the bounds `min` and `max` (neither NaN): `min = -inf` and
+    /// `max = +inf` become NaN, as the type documents. (`min = +inf` and `max = -inf` clip
+    /// everything, and stay.)
     #[inline(always)]
     pub(crate) fn new(min: T, max: T) -> Clip<T> {
-        let compared = |b: T| if b.is_infinite() { T::nan() } else { b };
+        let open = |bound: T, infinity: T| if bound == infinity { T::nan() } else { bound };
         Clip {
-            lo: compared(min),
-            hi: compared(max),
+            lo: open(min, T::neg_infinity()),
+            hi: open(max, T::infinity()),
         }
     }
 

@@ -27,8 +27,8 @@ use proptest::prelude::*;
 use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
 use super::{
     counted, elementwise, mask_backward, mask_forward, Accumulate, Backward, Clip, ClipBackward,
-    ClipDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
-    Relu, SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative,
+    ClipDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
+    SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -94,7 +94,11 @@ impl Shape {
         out: &mut [F],
     ) {
         match self {
-            Shape::Map => elementwise(op, Io::Map { src: x, dst: out }, Plan::Forced(kernel, stream)),
+            Shape::Map => elementwise(
+                op,
+                Io::Map { src: x, dst: out },
+                Plan::Forced(kernel, stream),
+            ),
             Shape::InPlace => {
                 out.copy_from_slice(x);
                 elementwise(op, Io::InPlace(out), Plan::Forced(kernel, stream))
@@ -109,7 +113,11 @@ impl Shape {
             }
             Shape::ZipInPlace => {
                 out.copy_from_slice(g);
-                elementwise(op, Io::ZipInPlace { fwd: x, grad: out }, Plan::Forced(kernel, stream))
+                elementwise(
+                    op,
+                    Io::ZipInPlace { fwd: x, grad: out },
+                    Plan::Forced(kernel, stream),
+                )
             }
             Shape::Accumulate => {
                 let io = Io::Accumulate {
@@ -132,7 +140,11 @@ impl Shape {
         out: &mut [F],
     ) -> [usize; 3] {
         match self {
-            Shape::Map => counted(op, Io::Map { src: x, dst: out }, Plan::Forced(kernel, stream)),
+            Shape::Map => counted(
+                op,
+                Io::Map { src: x, dst: out },
+                Plan::Forced(kernel, stream),
+            ),
             Shape::InPlace => {
                 out.copy_from_slice(x);
                 counted(op, Io::InPlace(out), Plan::Forced(kernel, stream))
@@ -280,11 +292,21 @@ fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
     for (min, max) in BOUNDS.map(|(a, b)| (f(a), f(b))) {
         let clip = Clip::new(min, max);
         v.op(&format!("clip {min:?} {max:?}"), clip);
-        v.op(&format!("clip derivative {min:?} {max:?}"), ClipDerivative(clip));
-        v.op(&format!("clip backward {min:?} {max:?}"), ClipBackward(clip));
+        v.op(
+            &format!("clip derivative {min:?} {max:?}"),
+            ClipDerivative(clip),
+        );
+        v.op(
+            &format!("clip backward {min:?} {max:?}"),
+            ClipBackward(clip),
+        );
     }
     let (min, max) = (f(BOUNDS[1].0), f(BOUNDS[1].1));
-    v.mask(&format!("clip {min:?} {max:?}"), Clip::new(min, max), Backward);
+    v.mask(
+        &format!("clip {min:?} {max:?}"),
+        Clip::new(min, max),
+        Backward,
+    );
     for alpha in ALPHAS.map(f) {
         let thresholded = Thresholded { alpha };
         v.op(&format!("thresholded {alpha:?}"), thresholded);
@@ -294,7 +316,11 @@ fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
         v.op(&format!("thresholded backward {alpha:?}"), backward);
     }
     let alpha = f(ALPHAS[0]);
-    v.mask(&format!("thresholded {alpha:?}"), Thresholded { alpha }, Backward);
+    v.mask(
+        &format!("thresholded {alpha:?}"),
+        Thresholded { alpha },
+        Backward,
+    );
 }
 
 /// The kernels this CPU supports, each of which every test here runs.
@@ -456,7 +482,13 @@ impl<F: TestFloat> Visit<F> for Values<F> {
                         assert_eq!(nans, want_nans, "{}: NaN count", at());
                     }
                     Shape::Zip => {
-                        mask_backward(backward, want_words, Some(g), out, Plan::Forced(kernel, false));
+                        mask_backward(
+                            backward,
+                            want_words,
+                            Some(g),
+                            out,
+                            Plan::Forced(kernel, false),
+                        );
                         check_out(out, want, backward_inputs, at);
                     }
                     _ => {
@@ -735,14 +767,26 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             let want = Shape::Zip.expect_all(backward, &bits, g, old);
             let init = if grad.is_some() { old } else { g };
             let mut out = Guarded::new(init, self.start, Self::sentinel());
-            mask_backward(backward, &want_words, grad, out.inner(), Plan::Forced(kernel, stream));
+            mask_backward(
+                backward,
+                &want_words,
+                grad,
+                out.inner(),
+                Plan::Forced(kernel, stream),
+            );
             let at = self.at(&format!("{name} masked {what}, stream {stream}"));
             assert_same_bits(out.checked(&at), &want, &at);
         }
         let want = Shape::Accumulate.expect_all(backward, &bits, g, old);
         let mut out = Guarded::new(old, self.start, Self::sentinel());
         let acc = Accumulate(backward);
-        mask_backward(acc, &want_words, Some(g), out.inner(), Plan::Forced(kernel, false));
+        mask_backward(
+            acc,
+            &want_words,
+            Some(g),
+            out.inner(),
+            Plan::Forced(kernel, false),
+        );
         let at = self.at(&format!("{name} masked accumulate"));
         assert_same_bits(out.checked(&at), &want, &at);
     }
@@ -949,7 +993,10 @@ fn public_degenerate_parameters(x: &[f32], g: &[f32]) -> Option<String> {
     let members: [(&str, &dyn Activation<f32>); 6] = [
         ("LeakyRelu(0)", &LeakyRelu::new(0.0).unwrap()),
         ("LeakyRelu(-0)", &LeakyRelu::new(-0.0).unwrap()),
-        ("ClippedRelu(inf)", &ClippedRelu::new(f32::INFINITY).unwrap()),
+        (
+            "ClippedRelu(inf)",
+            &ClippedRelu::new(f32::INFINITY).unwrap(),
+        ),
         ("Clip(0, inf)", &Clip::new(0.0, f32::INFINITY).unwrap()),
         ("ThresholdedRelu(0)", &ThresholdedRelu::new(0.0).unwrap()),
         ("ThresholdedRelu(-0)", &ThresholdedRelu::new(-0.0).unwrap()),

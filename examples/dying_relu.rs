@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Activation, Dense, Mlp, Rng};
+use common::{Dense, Hidden, Mlp, Rng};
 use rectify::DeadUnitTracker;
 
 const HIDDEN: usize = 32;
@@ -21,7 +21,7 @@ const SLOPE: f32 = 0.1;
 
 /// Trains on y = sin(2x) and returns the dead fraction of the hidden units over the last
 /// epoch and the last epoch's mean squared error.
-fn train(activation: Activation, lr: f32, bias: f32) -> (f64, f32) {
+fn train(activation: Hidden, lr: f32, bias: f32) -> (f64, f32) {
     let mut rng = Rng::new(11);
     let x: Vec<f32> = (0..POINTS)
         .map(|i| -3.0 + 6.0 * i as f32 / POINTS as f32)
@@ -85,10 +85,10 @@ fn main() {
         for bias in BIASES {
             let mut cells = Vec::new();
             let mut losses = Vec::new();
-            for (sum, activation) in sums
-                .iter_mut()
-                .zip([Activation::Relu, Activation::Leaky(SLOPE)])
-            {
+            for (sum, activation) in sums.iter_mut().zip([
+                Hidden::Relu,
+                Hidden::Leaky(rectify::LeakyRelu::new(SLOPE).expect("a finite slope")),
+            ]) {
                 let (dead, loss) = train(activation, lr, bias);
                 losses.push(loss);
                 if loss.is_finite() {

@@ -4,6 +4,7 @@
 //! `cargo run --release --example ndarray`
 
 use ndarray::{array, Array2, Axis};
+use rectify::{Activation, ClippedRelu, LeakyRelu};
 
 fn main() {
     // A batch of pre-activations, [batch x units], in standard (row-major) layout.
@@ -36,13 +37,14 @@ fn main() {
     println!("relu of the transpose, via a standard-layout copy:\n{owned}\n");
     // ...or work lane by lane where each lane is contiguous (rows of a row-major array).
     let mut by_rows = forward_input.clone();
+    let leaky = LeakyRelu::new(0.1_f32).expect("a finite slope");
     for mut row in by_rows.axis_iter_mut(Axis(0)) {
-        rectify::leaky_relu_in_place(row.as_slice_mut().expect("rows are contiguous"), 0.1);
+        leaky.forward_in_place(row.as_slice_mut().expect("rows are contiguous"));
     }
     println!("leaky relu (slope 0.1), row by row:\n{by_rows}\n");
 
     // And the same functions on a plain Vec.
     let mut v = vec![-2.0_f64, 0.5, 7.0];
-    rectify::relu6_in_place(&mut v);
+    ClippedRelu::<f64>::RELU6.forward_in_place(&mut v);
     println!("relu6 on a Vec: {v:?}");
 }

@@ -4,6 +4,7 @@
 //! `cargo run --release --example plot [path]` (default `relu.svg`).
 
 use plotters::prelude::*;
+use rectify::{Activation, ClippedRelu, LeakyRelu};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
@@ -15,9 +16,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut derivative = vec![0.0; x.len()];
     rectify::relu_derivative_slice(&x, &mut derivative);
     let mut leaky = vec![0.0; x.len()];
-    rectify::leaky_relu_slice(&x, 0.1, &mut leaky);
+    LeakyRelu::new(0.1)
+        .expect("a finite slope")
+        .forward(&x, &mut leaky);
     let mut relu6 = vec![0.0; x.len()];
-    rectify::relu6_slice(&x, &mut relu6);
+    ClippedRelu::<f32>::RELU6.forward(&x, &mut relu6);
 
     let root = SVGBackend::new(&path, (800, 500)).into_drawing_area();
     root.fill(&WHITE)?;

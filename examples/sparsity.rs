@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{Activation, Dense, Mlp, Rng};
-use rectify::ActivationStats;
+use common::{Dense, Hidden, Mlp, Rng};
+use rectify::{Activation, ActivationStats};
 
 const HIDDEN: usize = 64;
 const POINTS: usize = 400;
@@ -39,7 +39,7 @@ fn evaluate(net: &Mlp, x: &[f32], y: &[f32]) -> (f32, Vec<ActivationStats>) {
     for (i, layer) in net.layers.iter().enumerate() {
         layer.forward(&input, &mut output);
         if i + 1 < net.layers.len() {
-            stats.push(rectify::relu_in_place_with_stats(&mut output));
+            stats.push(rectify::Relu.forward_in_place_with_stats(&mut output));
         }
         std::mem::swap(&mut input, &mut output);
     }
@@ -60,7 +60,7 @@ fn main() {
             Dense::he(HIDDEN, HIDDEN, 0.0, &mut rng),
             Dense::xavier(HIDDEN, 1, &mut rng),
         ],
-        Activation::Relu,
+        Hidden::Relu,
     );
     println!("Two spirals, {POINTS} points, a 2-{HIDDEN}-{HIDDEN}-1 ReLU network, SGD lr {LEARNING_RATE}\n");
     let (_, initial) = evaluate(&net, &x, &y);

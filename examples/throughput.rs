@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use num_traits::Float;
+use rectify::{MaskedActivation, Relu};
 
 #[path = "../benches/workloads/mod.rs"]
 mod workloads;
@@ -138,14 +139,14 @@ fn mask_report(quick: bool) {
         let g = inputs::<f32>(n, 5);
         let mut out = vec![0.0_f32; n];
         let mut mask = vec![0_u64; rectify::mask_words(n)];
-        rectify::relu_slice_masked(&x, &mut out, &mut mask);
+        let _ = Relu.forward_masked(&x, &mut out, &mut mask);
         let from_f32 = median_seconds(
             || rectify::relu_backward(black_box(&x), black_box(&g), black_box(&mut out)),
             batches,
             target,
         );
         let from_mask = median_seconds(
-            || rectify::relu_backward_masked(black_box(&mask), black_box(&g), black_box(&mut out)),
+            || Relu.backward_masked(black_box(&mask), black_box(&g), black_box(&mut out)),
             batches,
             target,
         );
@@ -156,7 +157,7 @@ fn mask_report(quick: bool) {
         );
         let forward_masked = median_seconds(
             || {
-                black_box(rectify::relu_slice_masked(
+                black_box(Relu.forward_masked(
                     black_box(&x),
                     black_box(&mut out),
                     black_box(&mut mask),

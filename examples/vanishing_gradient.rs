@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Activation, Dense, Mlp, Rng};
+use common::{Dense, Hidden, Mlp, Rng};
 
 const DEPTH: usize = 20;
 const WIDTH: usize = 64;
@@ -14,11 +14,11 @@ const BATCH: usize = 64;
 
 /// Weight-gradient norm of every layer, first layer first, for one batch through a fresh
 /// network, with a squared-error loss against random targets.
-fn gradient_norms(activation: Activation) -> Vec<f32> {
+fn gradient_norms(activation: Hidden) -> Vec<f32> {
     let mut rng = Rng::new(42);
     let layers = (0..DEPTH)
         .map(|_| match activation {
-            Activation::Relu | Activation::Leaky(_) => Dense::he(WIDTH, WIDTH, 0.0, &mut rng),
+            Hidden::Relu | Hidden::Leaky(_) => Dense::he(WIDTH, WIDTH, 0.0, &mut rng),
             _ => Dense::xavier(WIDTH, WIDTH, &mut rng),
         })
         .collect();
@@ -38,7 +38,7 @@ fn gradient_norms(activation: Activation) -> Vec<f32> {
 fn main() {
     println!("A {DEPTH}-layer network of width {WIDTH} at initialisation, one batch of {BATCH}:");
     println!("the norm of each layer's weight gradient (layer 1 is nearest the input)\n");
-    let activations = [Activation::Relu, Activation::Sigmoid, Activation::Tanh];
+    let activations = [Hidden::Relu, Hidden::Sigmoid, Hidden::Tanh];
     let norms: Vec<Vec<f32>> = activations.iter().map(|&a| gradient_norms(a)).collect();
 
     println!("| layer | ReLU (He) | sigmoid (Xavier) | tanh (Xavier) |");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Activation, Dense, Mlp, Rng};
+use common::{Dense, Hidden, Mlp, Rng};
 
 const HIDDEN: usize = 16;
 const EPOCHS: usize = 2000;
@@ -13,7 +13,7 @@ const LEARNING_RATE: f32 = 0.1;
 
 /// Trains on the four XOR points by full-batch gradient descent on the binary cross-entropy of
 /// a sigmoid output, printing the loss; returns the final loss and accuracy.
-fn train(activation: Activation, x: &[f32], y: &[f32]) -> (f32, f32) {
+fn train(activation: Hidden, x: &[f32], y: &[f32]) -> (f32, f32) {
     let mut rng = Rng::new(7);
     let mut net = Mlp::new(
         vec![
@@ -60,9 +60,9 @@ fn main() {
     let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
     let y = [0.0, 1.0, 1.0, 0.0];
     println!("XOR with a 2-{HIDDEN}-1 network, {EPOCHS} epochs of gradient descent, lr {LEARNING_RATE}\n");
-    let (relu_loss, relu_accuracy) = train(Activation::Relu, &x, &y);
+    let (relu_loss, relu_accuracy) = train(Hidden::Relu, &x, &y);
     println!();
-    let (linear_loss, linear_accuracy) = train(Activation::Identity, &x, &y);
+    let (linear_loss, linear_accuracy) = train(Hidden::Identity, &x, &y);
 
     println!("\n| hidden activation | final loss | accuracy |");
     println!("|---|---|---|");

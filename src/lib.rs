@@ -2,7 +2,8 @@
 //!
 //! `rectify` computes `relu(x)` and its derivative for any [`num_traits::Float`] type, one value
 //! at a time or over slices, in place, and for the backward pass of a network, with one exact
-//! contract on every path.
+//! contract on every path; and the family around it (leaky and clipped ReLU, clip, thresholded
+//! ReLU) as values of one [`Activation`] trait.
 //!
 //! ```
 //! use rectify::{relu, relu_backward, relu_in_place};
@@ -19,11 +20,29 @@
 //! assert_eq!(grad, [0.0, 0.0, 0.5, -2.0]);
 //! ```
 //!
+//! Activations are values that carry their parameters, checked once by their constructors,
+//! and [`Activation`] carries every shape of the forward and backward pass, so a layer is
+//! written once for all of them (or for one chosen from text, a [`Rectifier`]):
+//!
+//! ```
+//! use rectify::{Activation, LeakyRelu, Rectifier};
+//!
+//! let leaky = LeakyRelu::new(0.01_f32)?;
+//! let mut z = [-3.0_f32, 2.0];
+//! leaky.forward_in_place(&mut z);
+//! assert_eq!(z, [-0.03, 2.0]);
+//!
+//! let chosen: Rectifier<f32> = "relu6".parse()?;
+//! assert_eq!(chosen.at(7.0), 6.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Semantics
 //!
-//! Every function in the crate, scalar or slice, on every CPU, in debug and release builds,
-//! returns exactly these bits. `g` is the output gradient given to the backward functions, and
-//! `forward` may be the forward pass's input or its output: both give the same result.
+//! Every function and method in the crate, scalar or slice, on every CPU, in debug and release
+//! builds, returns exactly these bits. `g` is the output gradient given to the backward
+//! methods, and `forward` may be the forward pass's input or its output: both give the same
+//! result (for the members below, where their docs say).
 //!
 //! | `x` | [`relu`]`(x)` | [`relu_derivative`]`(x)` | backward: input gradient for `g` |
 //! |---|---|---|---|
@@ -35,74 +54,57 @@
 //! - ReLU never outputs a negative number, not even `-0.0`.
 //! - A NaN in the forward pass never turns into a clean number, forward or backward.
 //! - The subgradient at zero is `0`, as in PyTorch, JAX and TensorFlow.
-//! - Backward is a select, not a multiply by a 0/1 mask: an infinite gradient at a dead unit stays
-//!   `+0.0` instead of becoming `0 * inf = NaN`.
+//! - Backward is a select, not a multiply by a 0/1 mask: an infinite gradient at a dead unit
+//!   stays `+0.0` instead of becoming `0 * inf = NaN`.
 //! - Subnormals are ordinary numbers: no flush to zero on any path.
 //!
 //! The crate never uses `max` for this: `f32::max` leaves the sign of a zero result unspecified
 //! and returns the other operand for NaN.
 //!
-//! ## The family: leaky and clipped ReLU
+//! ## The family
 //!
-//! Leaky ReLU (slope `a`) answers dying units, clipped ReLU (ceiling `c`; [`relu6`] is `c = 6`)
-//! exploding activations. They run the same kernels and keep the same promises: no `-0.0`
-//! output, NaN passed through, backward a select.
+//! Each type's page has its full table, kinks and mask bit included. All pass NaN through with
+//! its bits and run the same kernels.
 //!
-//! | `x` | [`leaky_relu`]`(x, a)` | derivative | backward for `g` |
+//! | type | `at(x)` | derivative 1 where | degenerate parameters that are [`Relu`] bit for bit |
 //! |---|---|---|---|
-//! | `x > 0` | `x` | `1` | `g` |
-//! | `x <= 0` (`±0.0`, `-inf` included) | `a * x`, `+0.0` where that is a zero | `a` | `a * g` |
-//! | NaN | the same NaN | the same NaN | the same NaN (from `x`) |
+//! | [`Relu`] | `x` for `x > 0`, else `+0.0` | `x > 0` | |
+//! | [`LeakyRelu`]`::new(a)` | `x` for `x > 0`, else `a * x` (never `-0.0`) | `x > 0` (`a` elsewhere) | `a = 0` |
+//! | [`ClippedRelu`]`::new(c)`, `RELU6` | `+0.0` for `x <= 0`, `c` for `x >= c`, else `x` | `0 < x < c` | `c = +inf` |
+//! | [`Clip`]`::new(min, max)` | `min` for `x <= min`, `max` for `x >= max`, else `x` | `min < x < max` | `min = 0`, `max = +inf` |
+//! | [`ThresholdedRelu`]`::new(alpha)` | `x` for `x > alpha`, else `+0.0` | `x > alpha` | `alpha = 0` |
 //!
-//! With `a = 0` (either sign) every leaky function is exactly its ReLU counterpart, bit for bit
-//! (`-inf` gives `+0.0`, not `0 * -inf = NaN`; the backward pass gives `+0.0` whatever `g`).
-//!
-//! | `x` | [`clipped_relu`]`(x, c)` | derivative | backward for `g` |
-//! |---|---|---|---|
-//! | `x >= c` | `c` | `+0.0` | `+0.0` |
-//! | `0 < x < c` | `x` | `1` | `g` |
-//! | `x <= 0` | `+0.0` | `+0.0` | `+0.0` |
-//! | NaN | the same NaN | the same NaN | the same NaN (from `x`) |
-//!
-//! The derivative is 1 only on the open interval: 0 at both kinks, as JAX's `relu6` and
-//! PyTorch's `hardtanh` backward. With `c = +inf` every clipped function is exactly its ReLU
-//! counterpart (the derivative at `x = +inf` is then 1).
-//!
-//! `forward` in a backward function may be the forward input or its output, except for leaky
-//! ReLU with a negative slope, where only the input works. The `_accumulate` backward functions
-//! add to the gradient already there: `grad_input[i] + value`, or `value` itself where it is
-//! NaN (so the forward pass's NaN arrives exactly).
+//! [`Activation::backward_accumulate`] adds to the gradient already there:
+//! `grad_input[i] + value`, or `value` itself where it is NaN (so the forward pass's NaN
+//! arrives exactly).
 //!
 //! Where a result is computed by arithmetic on a NaN (a NaN gradient times a leaky slope, a
 //! NaN already in an accumulated gradient), it is a NaN whose payload is whatever the
 //! hardware's multiply or add produces: Rust does not specify it, though every kernel here
-//! gives the same bits as the scalar functions on the same CPU. The NaNs that pass through
+//! gives the same bits as the scalar methods on the same CPU. The NaNs that pass through
 //! without arithmetic keep their bits exactly.
-//!
-//! The slice functions panic, before writing anything, for a NaN or infinite slope and for a
-//! ceiling that is NaN, zero or negative. The scalar functions do not check their parameter
-//! (they run in hot loops) and say what they return for such a value.
 //!
 //! # Bad input
 //!
-//! The slice functions panic, before writing anything, when their slices differ in length; the
-//! message names the function and both lengths. Empty slices are fine and do nothing.
+//! - Constructors return [`ParamError`] for a parameter outside their domain (a NaN or
+//!   infinite slope or threshold, a ceiling that is not positive, a NaN bound); a value, once
+//!   built, is never checked again.
+//! - The slice functions and methods panic, before writing anything, when their slices differ
+//!   in length or a mask has the wrong number of words; the message names the method and both
+//!   lengths. Empty slices are fine and do nothing.
 //!
 //! # Training diagnostics
 //!
-//! - The `_with_stats` forward functions ([`relu_slice_with_stats`] and its in-place, leaky and
-//!   clipped siblings) write exactly what the plain ones write and return
-//!   [`ActivationStats`]: how many outputs were active, exactly zero (the layer's sparsity) and
-//!   NaN (a NaN reached the layer), counted in the same pass over memory.
-//! - [`sparsity`] counts the zeros of activations you already have.
-//! - A 1-bit mask replaces the forward tensor the backward pass needs: [`relu_slice_masked`]
-//!   (and the in-place and leaky forms) record one bit per element, set where the input was
-//!   greater than zero or NaN, and [`relu_backward_masked`] and its siblings compute the
-//!   backward pass from the bits: 1/32 of the memory of `f32`. One bit cannot say NaN, so a
-//!   NaN input counts as active and its gradient passes; the masked forward passes return the
+//! - [`Activation::forward_with_stats`] and [`Activation::forward_in_place_with_stats`] write
+//!   exactly what the plain ones write and return [`ActivationStats`]: how many outputs were
+//!   active, exactly zero (the layer's sparsity) and NaN (a NaN reached the layer), counted in
+//!   the same pass over memory. [`sparsity`] counts the zeros of activations you already have.
+//! - A 1-bit mask replaces the forward tensor the backward pass needs
+//!   ([`MaskedActivation`]): 1/32 of the memory of `f32`. One bit cannot say NaN, so a NaN
+//!   input counts as active and its gradient passes; the masked forward passes return the
 //!   number of NaN inputs, so none goes unnoticed. On every other input the masked backward
-//!   pass gives exactly the bits of the plain one. `ReluMask` (feature `alloc`) owns its words
-//!   and remembers the slope.
+//!   pass gives exactly the bits of the plain one. `ActivationMask` (feature `alloc`) owns its
+//!   words and holds its activation.
 //! - `DeadUnitTracker` (feature `alloc`) follows a layer's units over batches and reports the
 //!   units that never fired since the last reset: the dying-ReLU diagnostic.
 //!
@@ -120,8 +122,9 @@
 //! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop |
 //!
 //! - Slices shorter than 64 elements take the portable loop inlined at the call site, so tiny
-//!   slices pay nothing for dispatch.
-//! - Operations with a separate output that touch at least 40 MiB (inputs and output) write it
+//!   slices pay nothing for dispatch; every method takes this path, the counting and masked
+//!   passes included.
+//! - Operations with a separate output that touch at least 40 MiB (inputs, output and mask) write it
 //!   with streaming (non-temporal) stores, which skip reading each output line first; a store
 //!   fence ends them, so the data is visible to other threads when the call returns. In-place
 //!   operations and smaller buffers use ordinary stores and stay in cache.
@@ -136,7 +139,8 @@
 //!
 //! - `std` (default): run-time CPU detection, and the standard library for
 //!   [`num_traits::Float`]. Implies `alloc`.
-//! - `alloc`: `DeadUnitTracker` and `ReluMask`, which own memory, without the rest of `std`.
+//! - `alloc`: `DeadUnitTracker` and `ActivationMask`, which own memory, without the rest of
+//!   `std`.
 //! - `libm`: provides [`num_traits::Float`] without the standard library, through num-traits'
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
 #![no_std]

@@ -1,8 +1,8 @@
 //! Slice, in-place and backward variants of the scalar core: the free-function form of
 //! [`Relu`]'s methods, which they call.
 //!
-//! Each checks its lengths first and panics before writing anything if they differ, then hands
-//! the buffers to the kernel chosen for this CPU. Every element gets exactly the bits of the
+//! Each checks its lengths first (naming itself) and panics before writing anything if they
+//! differ, then hands the buffers to the kernel chosen for this CPU. Every element gets exactly the bits of the
 //! scalar reference.
 
 use num_traits::Float;
@@ -47,6 +47,7 @@ fn len_mismatch(function: &str, a_name: &str, a: usize, b_name: &str, b: usize) 
 #[inline]
 #[track_caller]
 pub fn relu_slice<T: Float + 'static>(input: &[T], output: &mut [T]) {
+    check_len("relu_slice", "input", input.len(), "output", output.len());
     Relu.forward(input, output)
 }
 
@@ -87,6 +88,8 @@ pub fn relu_in_place<T: Float + 'static>(values: &mut [T]) {
 #[inline]
 #[track_caller]
 pub fn relu_derivative_slice<T: Float + 'static>(input: &[T], output: &mut [T]) {
+    let function = "relu_derivative_slice";
+    check_len(function, "input", input.len(), "output", output.len());
     Relu.derivative(input, output)
 }
 
@@ -133,6 +136,9 @@ pub fn relu_derivative_in_place<T: Float + 'static>(values: &mut [T]) {
 #[inline]
 #[track_caller]
 pub fn relu_backward<T: Float + 'static>(forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
+    let (f, g, n) = (forward.len(), grad_output.len(), grad_input.len());
+    check_len("relu_backward", "forward", f, "grad_output", g);
+    check_len("relu_backward", "forward", f, "grad_input", n);
     Relu.backward(forward, grad_output, grad_input)
 }
 
@@ -157,5 +163,7 @@ pub fn relu_backward<T: Float + 'static>(forward: &[T], grad_output: &[T], grad_
 #[inline]
 #[track_caller]
 pub fn relu_backward_in_place<T: Float + 'static>(forward: &[T], grad: &mut [T]) {
+    let function = "relu_backward_in_place";
+    check_len(function, "forward", forward.len(), "grad", grad.len());
     Relu.backward_in_place(forward, grad)
 }

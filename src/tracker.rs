@@ -20,11 +20,11 @@ use num_traits::Float;
 /// Observe every batch, log the dead fraction per epoch, and react:
 ///
 /// ```
-/// use rectify::DeadUnitTracker;
+/// use rectify::{Activation, DeadUnitTracker, Rectifier};
 ///
 /// let units = 4;
 /// let mut tracker = DeadUnitTracker::new(units)?;
-/// let mut slope = 0.0_f32; // plain ReLU to start with
+/// let mut activation: Rectifier<f32> = "relu".parse()?; // plain ReLU to start with
 ///
 /// for epoch in 0..3 {
 ///     for batch in 0..10 {
@@ -32,18 +32,18 @@ use num_traits::Float;
 ///         // where unit 3 has a large negative bias and never fires).
 ///         let mut hidden = vec![0.5_f32, -1.0 + batch as f32 * 0.2, 2.0, -9.0,
 ///                               1.5, -0.5, -0.1, -8.0];
-///         rectify::leaky_relu_in_place(&mut hidden, slope);
+///         activation.forward_in_place(&mut hidden);
 ///         tracker.observe(&hidden)?;
 ///     }
 ///     let dead = tracker.dead_fraction();
 ///     println!("epoch {epoch}: {:.0}% dead units {:?}", dead * 100.0, tracker.dead_units());
 ///     if dead > 0.2 {
 ///         // React: switch to leaky ReLU (or lower the learning rate, or re-initialise).
-///         slope = 0.01;
+///         activation = "leaky_relu(0.01)".parse()?;
 ///     }
 ///     tracker.reset();
 /// }
-/// # Ok::<(), rectify::TrackerError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadUnitTracker {

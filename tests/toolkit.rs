@@ -56,7 +56,7 @@ fn check_stats<F: TestFloat>(x: &[F], slope: F, ceiling: F, (lo, hi): (F, F)) {
     let leaky = LeakyRelu::new(slope).unwrap();
     let clipped = ClippedRelu::new(ceiling).unwrap();
     let clip = Clip::new(lo, hi).unwrap();
-    let thresholded = ThresholdedRelu::new(hi).unwrap();
+    let thresholded = ThresholdedRelu::new(slope).unwrap();
     let acts: [(&str, &dyn Activation<F>); 5] = [
         ("relu", &Relu),
         ("leaky_relu", &leaky),

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use num_traits::Float;
+use rectify::{Activation, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// Elements per slice, from tiny to out of cache: 8, 64, 1Ki, 16Ki, 256Ki, 4Mi, 64Mi.
 pub const SIZES: [usize; 7] = [8, 64, 1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20];
@@ -58,6 +59,59 @@ fn slope<T: Float>() -> T {
 /// The ceiling of the clipped workloads (ReLU6).
 fn six<T: Float>() -> T {
     T::from(6.0).unwrap()
+}
+
+/// The leaky ReLU of the workloads.
+fn leaky<T: Float + 'static>() -> LeakyRelu<T> {
+    LeakyRelu::new(slope()).expect("a finite slope")
+}
+
+/// ReLU6 in any element type.
+fn relu6<T: Float + 'static>() -> ClippedRelu<T> {
+    ClippedRelu::new(six()).expect("a positive ceiling")
+}
+
+/// The clip of the workloads, `hardtanh`: `[-1, 1]`.
+fn hardtanh<T: Float + 'static>() -> Clip<T> {
+    Clip::new(-T::one(), T::one()).expect("bounds that are not NaN")
+}
+
+/// The thresholded ReLU of the workloads, ONNX's default threshold 1.
+fn thresholded<T: Float + 'static>() -> ThresholdedRelu<T> {
+    ThresholdedRelu::new(T::one()).expect("a finite threshold")
+}
+
+/// A user's activation: leaky ReLU written as the two scalar methods, so that every slice
+/// method is the trait's provided loop.
+struct UserLeaky;
+
+impl<T: Float + 'static> Activation<T> for UserLeaky {
+    fn at(&self, x: T) -> T {
+        if x > T::zero() {
+            x
+        } else {
+            slope::<T>() * x
+        }
+    }
+    fn derivative_at(&self, x: T) -> T {
+        if x > T::zero() {
+            T::one()
+        } else {
+            slope()
+        }
+    }
+}
+
+/// `forward` through a trait object the compiler cannot see through.
+fn forward_dyn<T: Float + 'static>(act: &dyn Activation<T>, x: &[T], o: &mut [T]) {
+    black_box(act).forward(x, o)
+}
+
+/// References for the members measured against ReLU: `relu_slice` and the copies.
+fn relu_and_copies<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
+    let mut references = copy_references();
+    references.insert(0, ("relu_slice", |x, _, o| rectify::relu_slice(x, o)));
+    references
 }
 
 /// Every workload for one element type.
@@ -144,7 +198,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "relu_backward_accumulate",
             traffic: 4,
             in_place: true,
-            rectify: |x, g, o| rectify::relu_backward_accumulate(x, g, o),
+            rectify: |x, g, o| Relu.backward_accumulate(x, g, o),
             naive: |x, g, o| {
                 for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
                     *o = *o + if x > T::zero() { g } else { T::zero() };
@@ -159,7 +213,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             traffic: 2,
             in_place: false,
             rectify: |x, _, o| {
-                black_box(rectify::relu_slice_with_stats(x, o));
+                black_box(Relu.forward_with_stats(x, o));
             },
             naive: |x, _, o| {
                 let (mut active, mut zeros) = (0usize, 0usize);
@@ -178,7 +232,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             traffic: 2,
             in_place: true,
             rectify: |_, _, o| {
-                black_box(rectify::relu_in_place_with_stats(o));
+                black_box(Relu.forward_in_place_with_stats(o));
             },
             naive: |_, _, o| {
                 let (mut active, mut zeros) = (0usize, 0usize);
@@ -195,7 +249,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "leaky_relu_slice",
             traffic: 2,
             in_place: false,
-            rectify: |x, _, o| rectify::leaky_relu_slice(x, slope(), o),
+            rectify: |x, _, o| leaky().forward(x, o),
             naive: |x, _, o| {
                 for (o, &x) in o.iter_mut().zip(x) {
                     *o = if x > T::zero() { x } else { slope::<T>() * x };
@@ -207,7 +261,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "leaky_relu_in_place",
             traffic: 2,
             in_place: true,
-            rectify: |_, _, o| rectify::leaky_relu_in_place(o, slope()),
+            rectify: |_, _, o| leaky().forward_in_place(o),
             naive: |_, _, o| {
                 for v in o {
                     *v = if *v > T::zero() {
@@ -223,7 +277,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "leaky_relu_backward",
             traffic: 3,
             in_place: false,
-            rectify: |x, g, o| rectify::leaky_relu_backward(x, slope(), g, o),
+            rectify: |x, g, o| leaky().backward(x, g, o),
             naive: |x, g, o| {
                 for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
                     *o = if x > T::zero() { g } else { slope::<T>() * g };
@@ -238,7 +292,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "relu6_slice",
             traffic: 2,
             in_place: false,
-            rectify: |x, _, o| rectify::relu6_slice(x, o),
+            rectify: |x, _, o| relu6().forward(x, o),
             naive: |x, _, o| {
                 for (o, &x) in o.iter_mut().zip(x) {
                     *o = x.max(T::zero()).min(six());
@@ -250,7 +304,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "relu6_in_place",
             traffic: 2,
             in_place: true,
-            rectify: |_, _, o| rectify::relu6_in_place(o),
+            rectify: |_, _, o| relu6().forward_in_place(o),
             naive: |_, _, o| {
                 for v in o {
                     *v = v.max(T::zero()).min(six());
@@ -262,7 +316,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             name: "clipped_relu_backward",
             traffic: 3,
             in_place: false,
-            rectify: |x, g, o| rectify::clipped_relu_backward(x, six(), g, o),
+            rectify: |x, g, o| relu6().backward(x, g, o),
             naive: |x, g, o| {
                 for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
                     *o = if x > T::zero() && x < six() {
@@ -276,6 +330,78 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
                 ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
             ],
+        },
+        Workload {
+            name: "clip_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| hardtanh().forward(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = x.max(-T::one()).min(T::one());
+                }
+            },
+            references: relu_and_copies(),
+        },
+        Workload {
+            name: "clip_slice_dyn",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| forward_dyn(&hardtanh(), x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = x.max(-T::one()).min(T::one());
+                }
+            },
+            references: relu_and_copies(),
+        },
+        Workload {
+            name: "thresholded_relu_slice",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| thresholded().forward(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = if x > T::one() { x } else { T::zero() };
+                }
+            },
+            references: relu_and_copies(),
+        },
+        Workload {
+            name: "thresholded_relu_slice_dyn",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| forward_dyn(&thresholded(), x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = if x > T::one() { x } else { T::zero() };
+                }
+            },
+            references: relu_and_copies(),
+        },
+        Workload {
+            name: "user_forward",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| UserLeaky.forward(x, o),
+            naive: |x, _, o| {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = UserLeaky.at(x);
+                }
+            },
+            references: copy_references(),
+        },
+        Workload {
+            name: "user_backward",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| UserLeaky.backward(x, g, o),
+            naive: |x, g, o| {
+                for ((o, &x), &g) in o.iter_mut().zip(x).zip(g) {
+                    *o = UserLeaky.derivative_at(x) * g;
+                }
+            },
+            references: vec![("sum", |x, g, o| rectify::__bench::sum(x, g, o, false))],
         },
     ]
 }

@@ -3,6 +3,8 @@
 //! and a seeded random number generator so every run prints the same numbers.
 #![allow(dead_code)]
 
+use rectify::{Activation, LeakyRelu, Relu};
+
 /// xorshift64*: small, seeded, good enough for initialisation and shuffling.
 pub struct Rng(u64);
 
@@ -31,28 +33,29 @@ impl Rng {
     }
 }
 
-/// The hidden layers' activation.
+/// The hidden layers' activation: rectify's ReLU and leaky ReLU, and for comparison the
+/// identity, sigmoid and tanh, whose backward passes here work from the forward output.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Activation {
+pub enum Hidden {
     /// No activation: the network is a composition of linear maps.
     Identity,
     Relu,
-    Leaky(f32),
+    Leaky(LeakyRelu<f32>),
     Sigmoid,
     Tanh,
 }
 
-impl Activation {
+impl Hidden {
     /// Applies the activation in place.
     pub fn forward(self, values: &mut [f32]) {
         match self {
-            Activation::Identity => {}
-            Activation::Relu => rectify::relu_in_place(values),
-            Activation::Leaky(slope) => rectify::leaky_relu_in_place(values, slope),
-            Activation::Sigmoid => values
+            Hidden::Identity => {}
+            Hidden::Relu => Relu.forward_in_place(values),
+            Hidden::Leaky(leaky) => leaky.forward_in_place(values),
+            Hidden::Sigmoid => values
                 .iter_mut()
                 .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+            Hidden::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
         }
     }
 
@@ -60,16 +63,16 @@ impl Activation {
     /// respect to its input, given the forward output.
     pub fn backward(self, output: &[f32], grad: &mut [f32]) {
         match self {
-            Activation::Identity => {}
+            Hidden::Identity => {}
             // ReLU's and leaky ReLU's (slope >= 0) backward passes work from the forward output.
-            Activation::Relu => rectify::relu_backward_in_place(output, grad),
-            Activation::Leaky(slope) => rectify::leaky_relu_backward_in_place(output, slope, grad),
-            Activation::Sigmoid => {
+            Hidden::Relu => Relu.backward_in_place(output, grad),
+            Hidden::Leaky(leaky) => leaky.backward_in_place(output, grad),
+            Hidden::Sigmoid => {
                 for (g, &y) in grad.iter_mut().zip(output) {
                     *g *= y * (1.0 - y);
                 }
             }
-            Activation::Tanh => {
+            Hidden::Tanh => {
                 for (g, &y) in grad.iter_mut().zip(output) {
                     *g *= 1.0 - y * y;
                 }
@@ -177,13 +180,13 @@ impl Dense {
 /// Dense layers with one activation after every layer but the last.
 pub struct Mlp {
     pub layers: Vec<Dense>,
-    pub activation: Activation,
+    pub activation: Hidden,
     /// Inputs of each layer and the final output, from the last forward pass.
     pub values: Vec<Vec<f32>>,
 }
 
 impl Mlp {
-    pub fn new(layers: Vec<Dense>, activation: Activation) -> Mlp {
+    pub fn new(layers: Vec<Dense>, activation: Hidden) -> Mlp {
         Mlp {
             values: vec![Vec::new(); layers.len() + 1],
             layers,

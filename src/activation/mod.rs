@@ -349,7 +349,7 @@ pub trait Activation<T: Float + 'static> {
 /// [`mask_words`](crate::mask_words)`(len)` words; bits past the length are zero.
 ///
 /// Every crate type implements it with the kernels; the provided methods are plain loops over
-/// the two required ones. [`ActivationMask`](crate::ActivationMask) (feature `alloc`) owns the
+/// the two required ones. `ActivationMask` (feature `alloc`) owns the
 /// words and remembers the activation.
 ///
 /// # Examples

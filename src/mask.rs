@@ -10,6 +10,7 @@
 /// assert_eq!(rectify::mask_words(64), 1);
 /// assert_eq!(rectify::mask_words(65), 2);
 /// ```
+#[must_use]
 pub const fn mask_words(len: usize) -> usize {
     len.div_ceil(64)
 }

@@ -55,6 +55,7 @@ impl ActivationStats {
     /// let stats = rectify::ActivationStats { active: 1, zeros: 3, nans: 0, len: 4 };
     /// assert_eq!(stats.sparsity(), 0.75);
     /// ```
+    #[must_use]
     pub fn sparsity(&self) -> f64 {
         fraction(self.zeros, self.len)
     }
@@ -67,6 +68,7 @@ impl ActivationStats {
     /// let stats = rectify::ActivationStats { active: 1, zeros: 3, nans: 0, len: 4 };
     /// assert_eq!(stats.active_fraction(), 0.25);
     /// ```
+    #[must_use]
     pub fn active_fraction(&self) -> f64 {
         fraction(self.active, self.len)
     }
@@ -99,6 +101,7 @@ fn fraction(part: usize, len: usize) -> f64 {
 /// assert_eq!(rectify::sparsity(&[0.0_f32, 1.0, 0.0, 3.0]), 0.5);
 /// assert_eq!(rectify::sparsity::<f64>(&[]), 0.0);
 /// ```
+#[must_use]
 pub fn sparsity<T: Float>(values: &[T]) -> f64 {
     let zeros = values.iter().filter(|&&v| v == T::zero()).count();
     fraction(zeros, values.len())

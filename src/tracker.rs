@@ -146,6 +146,7 @@ impl DeadUnitTracker {
     /// ```
     /// assert_eq!(rectify::DeadUnitTracker::new(3).unwrap().units(), 3);
     /// ```
+    #[must_use]
     pub fn units(&self) -> usize {
         self.active.len()
     }
@@ -159,6 +160,7 @@ impl DeadUnitTracker {
     /// tracker.observe(&[0.0_f64; 6]).unwrap();
     /// assert_eq!(tracker.rows(), 3);
     /// ```
+    #[must_use]
     pub fn rows(&self) -> u64 {
         self.rows
     }
@@ -172,6 +174,7 @@ impl DeadUnitTracker {
     /// tracker.observe(&[0.5_f32, -1.0, 0.0]).unwrap();
     /// assert_eq!(tracker.active_counts(), [1, 0, 0]);
     /// ```
+    #[must_use]
     pub fn active_counts(&self) -> &[u64] {
         &self.active
     }
@@ -187,6 +190,7 @@ impl DeadUnitTracker {
     /// tracker.observe(&[0.5_f32, -1.0, 0.0]).unwrap();
     /// assert_eq!(tracker.dead_units(), [1, 2]);
     /// ```
+    #[must_use]
     pub fn dead_units(&self) -> Vec<usize> {
         if self.rows == 0 {
             return Vec::new();
@@ -204,6 +208,7 @@ impl DeadUnitTracker {
     /// tracker.observe(&[1.0_f32, 0.0, 0.0, 1.0]).unwrap();
     /// assert_eq!(tracker.dead_fraction(), 0.5);
     /// ```
+    #[must_use]
     pub fn dead_fraction(&self) -> f64 {
         if self.rows == 0 {
             return 0.0;

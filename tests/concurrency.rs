@@ -1,12 +1,15 @@
 //! Many threads make their first call into the crate at the same moment, when the kernel is
-//! chosen and cached, then keep calling slice functions on shared inputs and outputs of their
-//! own. Every thread sees the same kernel, and every result equals the one this thread computes
+//! chosen and cached, then keep calling every method of every activation type on shared
+//! inputs and outputs of their own. Every thread sees the same kernel, and every result equals the one this thread computes
 //! afterwards. This binary holds this one test, so those first calls are the process's first.
 //! Under Miri, its data-race detector watches the kernel cache and the shared inputs.
 
 mod common;
 
-use rectify::{Activation, Clip, ClippedRelu, LeakyRelu, MaskedActivation, Relu};
+use rectify::{
+    mask_words, ActivationStats, Clip, ClippedRelu, LeakyRelu, MaskedActivation, Rectifier, Relu,
+    ThresholdedRelu,
+};
 
 use std::sync::Barrier;
 use std::thread;
@@ -14,14 +17,14 @@ use std::thread;
 use common::{assert_same_bits, Rng};
 
 const THREADS: usize = if cfg!(miri) { 4 } else { 16 };
-const ROUNDS: usize = if cfg!(miri) { 1 } else { 100 };
+const ROUNDS: usize = if cfg!(miri) { 1 } else { 20 };
 /// Past the short-slice path (64 elements), so that every call goes through the kernel cache.
 const LEN: usize = if cfg!(miri) { 100 } else { 4096 };
 
 /// What one thread computes: each result, the mask, and the counts the functions return.
 struct Results {
     outputs: Vec<Vec<f32>>,
-    mask: Vec<u64>,
+    masks: Vec<Vec<u64>>,
     counts: Vec<usize>,
 }
 
@@ -33,43 +36,94 @@ impl Results {
         for (i, (got, want)) in self.outputs.iter().zip(&want.outputs).enumerate() {
             assert_same_bits(got, want, &format!("{context}: result {i}"));
         }
-        assert_eq!(self.mask, want.mask, "{context}: mask");
+        assert_eq!(self.masks, want.masks, "{context}: masks");
         assert_eq!(self.counts, want.counts, "{context}: counts");
     }
 }
 
-/// One call of each way into the kernels: a separate output, in place, a backward pass, an
-/// accumulating one, a counting forward pass, a masked forward pass and backward from its mask.
+/// Every method of every activation type (and the free functions), each once: its outputs,
+/// masks and counts, in order.
 fn results(x: &[f32], g: &[f32]) -> Results {
-    let mut outputs = Vec::new();
-    let mut out = vec![0.0_f32; x.len()];
-
     let leaky = LeakyRelu::new(0.01).unwrap();
+    let clip = Clip::new(-1.0, 1.0).unwrap();
+    let thresholded = ThresholdedRelu::new(0.5).unwrap();
+    let rectifier: Rectifier<f32> = "leaky_relu(-0.5)".parse().unwrap();
+    let acts: [&dyn MaskedActivation<f32>; 6] = [
+        &Relu,
+        &leaky,
+        &ClippedRelu::<f32>::RELU6,
+        &clip,
+        &thresholded,
+        &rectifier,
+    ];
+    let n = x.len();
+    let (mut outputs, mut masks, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = vec![0.0_f32; n];
+    let mut mask = vec![0_u64; mask_words(n)];
+    let stats = |s: ActivationStats| [s.active, s.zeros, s.nans, s.len];
+    for act in acts {
+        outputs.push(x.iter().map(|&v| act.at(v)).collect());
+        outputs.push(x.iter().map(|&v| act.derivative_at(v)).collect());
+        outputs.push(
+            x.iter()
+                .zip(g)
+                .map(|(&v, &g)| act.backward_at(v, g))
+                .collect(),
+        );
+        act.forward(x, &mut out);
+        outputs.push(out.clone());
+        let mut values = x.to_vec();
+        act.forward_in_place(&mut values);
+        outputs.push(values);
+        act.derivative(x, &mut out);
+        outputs.push(out.clone());
+        let mut values = x.to_vec();
+        act.derivative_in_place(&mut values);
+        outputs.push(values);
+        act.backward(x, g, &mut out);
+        outputs.push(out.clone());
+        let mut grad = g.to_vec();
+        act.backward_in_place(x, &mut grad);
+        outputs.push(grad);
+        let mut acc = g.to_vec();
+        act.backward_accumulate(x, g, &mut acc);
+        outputs.push(acc);
+        counts.extend(stats(act.forward_with_stats(x, &mut out)));
+        outputs.push(out.clone());
+        let mut values = x.to_vec();
+        counts.extend(stats(act.forward_in_place_with_stats(&mut values)));
+        outputs.push(values);
+        counts.push(act.forward_masked(x, &mut out, &mut mask));
+        outputs.push(out.clone());
+        masks.push(mask.clone());
+        let mut values = x.to_vec();
+        counts.push(act.forward_in_place_masked(&mut values, &mut mask));
+        outputs.push(values);
+        masks.push(mask.clone());
+        act.backward_masked(&mask, g, &mut out);
+        outputs.push(out.clone());
+        let mut grad = g.to_vec();
+        act.backward_masked_in_place(&mask, &mut grad);
+        outputs.push(grad);
+        let mut acc = g.to_vec();
+        act.backward_masked_accumulate(&mask, g, &mut acc);
+        outputs.push(acc);
+        #[cfg(feature = "alloc")]
+        {
+            let mut owned = rectify::ActivationMask::new(act);
+            counts.push(owned.forward(x, &mut out));
+            owned.backward(g, &mut out);
+            outputs.push(out.clone());
+        }
+    }
     rectify::relu_slice(x, &mut out);
     outputs.push(out.clone());
-    let mut values = x.to_vec();
-    leaky.forward_in_place(&mut values);
-    outputs.push(values);
-    ClippedRelu::<f32>::RELU6.backward(x, g, &mut out);
+    rectify::relu_backward(x, g, &mut out);
     outputs.push(out.clone());
-    let mut acc = g.to_vec();
-    Relu.backward_accumulate(x, g, &mut acc);
-    outputs.push(acc);
-
-    let stats = Clip::new(-1.0, 1.0)
-        .unwrap()
-        .forward_with_stats(x, &mut out);
-    outputs.push(out.clone());
-    let mut mask = vec![0_u64; rectify::mask_words(x.len())];
-    let nans = leaky.forward_masked(x, &mut out, &mut mask);
-    outputs.push(out.clone());
-    leaky.backward_masked(&mask, g, &mut out);
-    outputs.push(out.clone());
-
     Results {
         outputs,
-        mask,
-        counts: vec![stats.active, stats.zeros, stats.nans, nans],
+        masks,
+        counts,
     }
 }
 

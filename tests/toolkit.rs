@@ -77,18 +77,22 @@ fn check_stats<F: TestFloat>(x: &[F], slope: F, ceiling: F, (lo, hi): (F, F)) {
 
 #[test]
 fn stats_across_block_boundaries() {
-    // Lengths around the 2048-element blocks and the 64-element short path.
+    // Lengths around the 64-element short path, the vector loop and the aligned head (from
+    // 512 f32 elements on AVX2).
     let mut rng = Rng::new(0x57a7);
     let lengths: &[usize] = if cfg!(miri) {
-        &[0, 1, 65, 2049]
+        &[0, 1, 65, 600]
     } else {
         &[0, 1, 63, 64, 65, 2047, 2048, 2049, 4096 + 17, 10_000]
     };
     for &n in lengths {
         let x: Vec<f32> = rng.floats(n);
         check_stats(&x, 0.01, 6.0, (-1.0, 1.0));
-        check_stats(&x, -0.5, 1.0, (-2.0, 0.5));
-        check_stats(&x, 0.0, f32::INFINITY, (0.0, f32::INFINITY));
+        // The other parameters only natively: they change values, not addresses.
+        if !cfg!(miri) {
+            check_stats(&x, -0.5, 1.0, (-2.0, 0.5));
+            check_stats(&x, 0.0, f32::INFINITY, (0.0, f32::INFINITY));
+        }
         // f64 at the short lengths only under Miri, whose interpreter is slow.
         if !cfg!(miri) || n < 100 {
             let x: Vec<f64> = rng.floats(n);

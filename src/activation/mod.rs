@@ -843,7 +843,12 @@ impl<T: Float + 'static> Member<T> {
         match self {
             Member::Relu => work.run(arch::Relu),
             Member::Leaky(slope) => work.run(arch::Leaky { slope }),
-            Member::Clip(clip) => work.run(clip),
+            // The shortest exact form for the bounds.
+            Member::Clip(clip) => match clip.form() {
+                arch::ClipForm::MinMax => work.run(arch::ClipMinMax(clip)),
+                arch::ClipForm::FromZero => work.run(arch::ClipFromZero(clip)),
+                arch::ClipForm::Select => work.run(clip),
+            },
             Member::Thresholded(alpha) => work.run(arch::Thresholded { alpha }),
         }
     }

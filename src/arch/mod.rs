@@ -18,9 +18,9 @@ use core::mem::size_of;
 use num_traits::Float;
 
 pub(crate) use ops::{
-    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, Derivative, Leaky,
-    LeakyBackward, LeakyDerivative, Op, Relu, Thresholded, ThresholdedBackward,
-    ThresholdedDerivative,
+    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, ClipForm, ClipFromZero,
+    ClipMinMax, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, Thresholded,
+    ThresholdedBackward, ThresholdedDerivative,
 };
 
 mod generic;
@@ -121,6 +121,27 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn mul(self, other: Self) -> Self;
+    /// Lanewise `if self > other { self } else { other }`: `other` where either is NaN and
+    /// where they compare equal (`+0.0` and `-0.0` too). This is x86's `max` exactly; other
+    /// ISAs compose it from [`Vector::gt`] and [`Vector::select`].
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn max_else(self, other: Self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe { self.gt(other).select(self, other) }
+    }
+    /// Lanewise `if self < other { self } else { other }`, as [`Vector::max_else`]: x86's
+    /// `min` exactly.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn min_else(self, other: Self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe { other.gt(self).select(self, other) }
+    }
     /// The lane mask `self` (all ones or all zeros per lane) as `LANES` bits, lane 0 lowest.
     ///
     /// # Safety

@@ -27,8 +27,9 @@ use proptest::prelude::*;
 use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
 use super::{
     counted, elementwise, mask_backward, mask_forward, Accumulate, Backward, Clip, ClipBackward,
-    ClipDerivative, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
-    SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative,
+    ClipDerivative, ClipForm, ClipFromZero, ClipMinMax, Derivative, Io, Kernel, Leaky,
+    LeakyBackward, LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded, ThresholdedBackward,
+    ThresholdedDerivative,
 };
 
 #[path = "../../tests/common/mod.rs"]
@@ -257,15 +258,19 @@ trait Visit<F: TestFloat> {
 /// Slopes of the leaky members tested through the kernels (a zero slope runs ReLU's kernels,
 /// tested as such, and is checked through the public functions).
 const SLOPES: [f64; 3] = [0.01, 1.0, -0.5];
-/// Bounds `(min, max)` of the clip members: ReLU6 (a clipped ReLU), a symmetric clip
-/// (`hardtanh`), one infinite bound of each sign (compared as NaN inside the operation), and
-/// `min > max` (`max` everywhere).
-const BOUNDS: [(f64, f64); 5] = [
+/// Bounds `(min, max)` of the clip members, each run in the forward form the public types
+/// pick ([`Clip::form`]): ReLU6 (`+0.0` below: the and-not and a min), a symmetric clip
+/// (`hardtanh`), one infinite bound of each sign (compared as NaN), `min > max` (`max`
+/// everywhere) with min and max; and bounds that are zeros, which take the selects (`-0.0`
+/// below; `0` above with `min > max`).
+const BOUNDS: [(f64, f64); 7] = [
     (0.0, 6.0),
     (-1.0, 1.0),
     (f64::NEG_INFINITY, 1e-3),
     (0.5, f64::INFINITY),
     (2.0, -2.0),
+    (-0.0, 1.0),
+    (3.0, 0.0),
 ];
 /// Thresholds of the thresholded members (a zero threshold runs ReLU's kernels).
 const ALPHAS: [f64; 3] = [1.0, -0.5, 1e-3];
@@ -291,7 +296,12 @@ fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
     v.mask(&format!("leaky {slope:?}"), leaky, leaky_backward);
     for (min, max) in BOUNDS.map(|(a, b)| (f(a), f(b))) {
         let clip = Clip::new(min, max);
-        v.op(&format!("clip {min:?} {max:?}"), clip);
+        let name = format!("clip {min:?} {max:?}");
+        match clip.form() {
+            ClipForm::MinMax => v.op(&format!("{name} (min, max)"), ClipMinMax(clip)),
+            ClipForm::FromZero => v.op(&format!("{name} (from zero)"), ClipFromZero(clip)),
+            ClipForm::Select => v.op(&format!("{name} (selects)"), clip),
+        }
         v.op(
             &format!("clip derivative {min:?} {max:?}"),
             ClipDerivative(clip),

@@ -45,7 +45,7 @@ macro_rules! x86_vector {
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
         $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
         $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
-        $tally:ident, $uint:ty
+        $tally:ident, $uint:ty, $max:ident, $min:ident
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -122,6 +122,17 @@ macro_rules! x86_vector {
                 Self(unsafe { $add(self.0, other.0) })
             }
             #[inline(always)]
+            unsafe fn max_else(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA. MAXPS/MAXPD return the second operand
+                // where either is NaN or both are zero, which is `max_else`'s definition.
+                Self(unsafe { $max(self.0, other.0) })
+            }
+            #[inline(always)]
+            unsafe fn min_else(self, other: Self) -> Self {
+                // SAFETY: the caller proved the ISA. MINPS/MINPD, as `max_else`.
+                Self(unsafe { $min(self.0, other.0) })
+            }
+            #[inline(always)]
             unsafe fn mul(self, other: Self) -> Self {
                 // SAFETY: the caller proved the ISA.
                 Self(unsafe { $mul(self.0, other.0) })
@@ -156,25 +167,25 @@ x86_vector!(
     F32x4, __m128, f32, 4;
     _mm_set1_ps, _mm_loadu_ps, _mm_storeu_ps, _mm_stream_ps, sse_cmp_ps,
     _mm_andnot_ps, sse_select_ps, _mm_add_ps, _mm_mul_ps, _mm_movemask_ps, sse_mask_ps,
-    sse_tally_ps, u32
+    sse_tally_ps, u32, _mm_max_ps, _mm_min_ps
 );
 x86_vector!(
     F64x2, __m128d, f64, 2;
     _mm_set1_pd, _mm_loadu_pd, _mm_storeu_pd, _mm_stream_pd, sse_cmp_pd,
     _mm_andnot_pd, sse_select_pd, _mm_add_pd, _mm_mul_pd, _mm_movemask_pd, sse_mask_pd,
-    sse_tally_pd, u64
+    sse_tally_pd, u64, _mm_max_pd, _mm_min_pd
 );
 x86_vector!(
     F32x8, __m256, f32, 8;
     _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
     _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps, _mm256_movemask_ps,
-    avx_mask_ps, avx_tally_ps, u32
+    avx_mask_ps, avx_tally_ps, u32, _mm256_max_ps, _mm256_min_ps
 );
 x86_vector!(
     F64x4, __m256d, f64, 4;
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
     _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd, _mm256_movemask_pd,
-    avx_mask_pd, avx_tally_pd, u64
+    avx_mask_pd, avx_tally_pd, u64, _mm256_max_pd, _mm256_min_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two

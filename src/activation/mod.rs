@@ -845,8 +845,8 @@ impl<T: Float + 'static> Member<T> {
             Member::Leaky(slope) => work.run(arch::Leaky { slope }),
             // The shortest exact form for the bounds.
             Member::Clip(clip) => match clip.form() {
-                arch::ClipForm::MinMax => work.run(arch::ClipMinMax(clip)),
-                arch::ClipForm::FromZero => work.run(arch::ClipFromZero(clip)),
+                arch::ClipForm::MinMax => work.run(arch::ClipFast::<_, false>(clip)),
+                arch::ClipForm::FromZero => work.run(arch::ClipFast::<_, true>(clip)),
                 arch::ClipForm::Select => work.run(clip),
             },
             Member::Thresholded(alpha) => work.run(arch::Thresholded { alpha }),

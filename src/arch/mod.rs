@@ -18,9 +18,9 @@ use core::mem::size_of;
 use num_traits::Float;
 
 pub(crate) use ops::{
-    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, ClipForm, ClipFromZero,
-    ClipMinMax, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, Thresholded,
-    ThresholdedBackward, ThresholdedDerivative,
+    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, ClipFast, ClipForm,
+    Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, Thresholded, ThresholdedBackward,
+    ThresholdedDerivative,
 };
 
 mod generic;

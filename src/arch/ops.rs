@@ -362,9 +362,9 @@ impl<T: Float> Op<T> for Clip<T> {
 pub(crate) enum ClipForm {
     /// Compares and selects ([`Clip`]): exact for every bound.
     Select,
-    /// [`ClipMinMax`]: neither bound is a zero.
+    /// [`ClipFast`] with min and max: neither bound is a zero.
     MinMax,
-    /// [`ClipFromZero`]: the lower bound is `+0.0`, the upper one above it (or open).
+    /// [`ClipFast`] from zero: the lower bound is `+0.0`, the upper one above it (or open).
     FromZero,
 }
 
@@ -388,16 +388,20 @@ impl<T: Float> Clip<T> {
     }
 }
 
-/// [`Clip`] for bounds that are not zeros: `min_else(hi, max_else(lo, x))`, two instructions
-/// on x86 where the selects take four; the same bits (see [`Clip::form`]).
+/// [`Clip`]'s forward pass in two or three instructions where its bounds allow (see
+/// [`Clip::form`]), the same bits: `min_else(hi, max_else(lo, x))` for bounds that are not
+/// zeros ([`ClipForm::MinMax`]), and with `FROM_ZERO` `min_else(hi, relu(x))` for a lower bound
+/// of `+0.0` and an upper one above it or open ([`ClipForm::FromZero`], clipped ReLU).
 #[derive(Clone, Copy)]
-pub(crate) struct ClipMinMax<T>(pub(crate) Clip<T>);
+pub(crate) struct ClipFast<T, const FROM_ZERO: bool>(pub(crate) Clip<T>);
 
-impl<T: Float> Op<T> for ClipMinMax<T> {
+impl<T: Float, const FROM_ZERO: bool> Op<T> for ClipFast<T, FROM_ZERO> {
     const BINARY: bool = false;
-    type Cast<U: Float> = ClipMinMax<U>;
-    fn cast<U: Float>(self) -> ClipMinMax<U> {
-        ClipMinMax(self.0.cast())
+    // From +0.0 up to a bound above it, no result is negative.
+    const NEVER_NEGATIVE: bool = FROM_ZERO;
+    type Cast<U: Float> = ClipFast<U, FROM_ZERO>;
+    fn cast<U: Float>(self) -> ClipFast<U, FROM_ZERO> {
+        ClipFast(self.0.cast())
     }
     #[inline(always)]
     fn scalar(self, x: T, g: T, old: T) -> T {
@@ -407,47 +411,25 @@ impl<T: Float> Op<T> for ClipMinMax<T> {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA. `lo > x` fails for a NaN `x` or `lo`, which
         // gives `x`; likewise `hi < y`.
-        unsafe { V::splat(self.0.hi).min_else(V::splat(self.0.lo).max_else(x)) }
-    }
-    #[inline(always)]
-    fn active(self, x: T) -> bool {
-        self.0.active(x)
-    }
-    #[inline(always)]
-    unsafe fn lanes_inactive<V: Vector<Elem = T>>(self, x: V) -> V {
-        // SAFETY: the caller proved V's ISA.
-        unsafe { self.0.lanes_inactive(x) }
-    }
-}
-
-/// [`Clip`] with the lower bound `+0.0` and an upper bound above it or open (clipped ReLU):
-/// `min_else(hi, relu(x))`, the same bits (see [`Clip::form`]).
-#[derive(Clone, Copy)]
-pub(crate) struct ClipFromZero<T>(pub(crate) Clip<T>);
-
-impl<T: Float> Op<T> for ClipFromZero<T> {
-    const BINARY: bool = false;
-    // The lower bound is +0.0.
-    const NEVER_NEGATIVE: bool = true;
-    type Cast<U: Float> = ClipFromZero<U>;
-    fn cast<U: Float>(self) -> ClipFromZero<U> {
-        ClipFromZero(self.0.cast())
-    }
-    #[inline(always)]
-    fn scalar(self, x: T, g: T, old: T) -> T {
-        self.0.scalar(x, g, old)
-    }
-    #[inline(always)]
-    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
-        // SAFETY: the caller proved V's ISA.
-        unsafe { V::splat(self.0.hi).min_else(relu_lanes(x)) }
+        unsafe {
+            let above_lo = if FROM_ZERO {
+                relu_lanes(x)
+            } else {
+                V::splat(self.0.lo).max_else(x)
+            };
+            V::splat(self.0.hi).min_else(above_lo)
+        }
     }
     #[inline(always)]
     unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
-        // With an upper bound above zero the result is at most zero exactly where x <= 0 (a
-        // NaN is neither), the mask the ReLU inside computes anyway.
         // SAFETY: the caller proved V's ISA.
-        unsafe { (self.lanes(x, g, old), x.le(zero())) }
+        unsafe {
+            let y = self.lanes(x, g, old);
+            // From +0.0 up to a bound above zero the result is at most zero exactly where
+            // x <= 0 (a NaN is neither), the mask the ReLU inside computes anyway.
+            let at_most_zero = if FROM_ZERO { x } else { y };
+            (y, at_most_zero.le(zero()))
+        }
     }
     #[inline(always)]
     fn active(self, x: T) -> bool {

@@ -27,8 +27,8 @@ use proptest::prelude::*;
 use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
 use super::{
     counted, elementwise, mask_backward, mask_forward, Accumulate, Backward, Clip, ClipBackward,
-    ClipDerivative, ClipForm, ClipFromZero, ClipMinMax, Derivative, Io, Kernel, Leaky,
-    LeakyBackward, LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded, ThresholdedBackward,
+    ClipDerivative, ClipFast, ClipForm, Derivative, Io, Kernel, Leaky, LeakyBackward,
+    LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded, ThresholdedBackward,
     ThresholdedDerivative,
 };
 
@@ -298,8 +298,8 @@ fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
         let clip = Clip::new(min, max);
         let name = format!("clip {min:?} {max:?}");
         match clip.form() {
-            ClipForm::MinMax => v.op(&format!("{name} (min, max)"), ClipMinMax(clip)),
-            ClipForm::FromZero => v.op(&format!("{name} (from zero)"), ClipFromZero(clip)),
+            ClipForm::MinMax => v.op(&format!("{name} (min, max)"), ClipFast::<_, false>(clip)),
+            ClipForm::FromZero => v.op(&format!("{name} (from zero)"), ClipFast::<_, true>(clip)),
             ClipForm::Select => v.op(&format!("{name} (selects)"), clip),
         }
         v.op(

@@ -116,6 +116,7 @@
 //!
 //! | CPU | `f32` and `f64` slices | other `Float` types |
 //! |---|---|---|
+//! | x86-64 with AVX-512F | `avx512`: 512-bit, detected at run time | portable loop |
 //! | x86-64 with AVX2 | `avx2`: 256-bit, detected at run time | portable loop |
 //! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | portable loop |
 //! | aarch64 | `neon`: 128-bit, the aarch64 baseline | portable loop |
@@ -124,13 +125,16 @@
 //! - Slices shorter than 64 elements take the portable loop inlined at the call site, so tiny
 //!   slices pay nothing for dispatch; every method takes this path, the counting and masked
 //!   passes included.
-//! - Operations with a separate output that touch at least 40 MiB (inputs, output and mask) write it
+//! - Operations with a separate output that touch at least half the last-level cache the CPU
+//!   reports (inputs, output and mask; CPUID on x86-64, 40 MiB where no size is known) write it
 //!   with streaming (non-temporal) stores, which skip reading each output line first; a store
 //!   fence ends them, so the data is visible to other threads when the call returns. In-place
 //!   operations and smaller buffers use ordinary stores and stay in cache.
 //! - With `std`, the CPU is queried once and the choice cached; without `std` the kernel is
-//!   chosen at compile time (AVX2 where the build enables it, else SSE2 on x86-64).
-//! - The environment variable `RECTIFY_KERNEL` (`avx2`, `sse2`, `neon` or `portable`), read
+//!   chosen at compile time (AVX-512F or AVX2 where the build enables it, else SSE2 on
+//!   x86-64).
+//! - The environment variable `RECTIFY_KERNEL` (`avx512`, `avx2`, `sse2`, `neon` or
+//!   `portable`), read
 //!   once with `std`, forces another kernel this CPU supports, for testing and for comparing
 //!   speed; names of unsupported kernels are ignored. [`selected_kernel`] tells which kernel
 //!   runs. `cargo run --release --example throughput` measures them on your machine.
@@ -190,8 +194,8 @@ pub use stats::{sparsity, ActivationStats};
 #[cfg(feature = "alloc")]
 pub use tracker::{DeadUnitTracker, TrackerError};
 
-/// The kernel the slice functions use for `f32` and `f64` slices in this process: `"avx2"`,
-/// `"sse2"`, `"neon"` or `"portable"`.
+/// The kernel the slice functions use for `f32` and `f64` slices in this process: `"avx512"`,
+/// `"avx2"`, `"sse2"`, `"neon"` or `"portable"`.
 ///
 /// It is the best kernel this CPU supports, detected on first use and cached, unless the
 /// `RECTIFY_KERNEL` environment variable (read once, with the `std` feature) names another
@@ -201,7 +205,7 @@ pub use tracker::{DeadUnitTracker, TrackerError};
 ///
 /// ```
 /// let kernel = rectify::selected_kernel();
-/// assert!(["avx2", "sse2", "neon", "portable"].contains(&kernel));
+/// assert!(["avx512", "avx2", "sse2", "neon", "portable"].contains(&kernel));
 /// ```
 pub fn selected_kernel() -> &'static str {
     arch::Kernel::selected().name()

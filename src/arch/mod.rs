@@ -41,15 +41,49 @@ mod x86_64;
 /// inlined loop and the naive one are within noise of each other.
 const SHORT: usize = 64;
 
+/// Where the CPU does not report its caches (or under Miri), operations with a separate output
+/// stream from this many bytes touched: see [`stream_min_bytes`]. Measured on a 2-core Xeon
+/// (Sapphire Rapids VM), an AVX2 f32 copy on the kernel loop, streaming vs ordinary stores:
+/// 0.99x at 32 MiB touched, 1.02x at 40 MiB, 1.06x at 48 MiB, 1.33x at 64 MiB.
+const STREAM_MIN_BYTES_FALLBACK: usize = 40 << 20;
+
 /// Operations with a separate output switch to streaming (non-temporal) stores once they touch
-/// at least this many bytes (inputs and output together): the output cannot stay in the cache
-/// then anyway, and streaming skips the read of each output line before it is written.
+/// at least this many bytes (inputs, output and mask together): half the last-level cache the
+/// CPU reports, or [`STREAM_MIN_BYTES_FALLBACK`]. Past that point the output does not stay in
+/// the cache anyway, and streaming skips the read of each output line before it is written; in
+/// cache streaming loses, since the next pass would find the output there.
 ///
-/// Measured on this crate's 2-core Xeon (a VM with a 2 MiB L2 per core) with an AVX2 f32 copy
-/// on the kernel loop, median of 31 calls, streaming vs ordinary stores: 0.99x at 32 MiB
-/// touched (16 MiB out), 1.02x at 40 MiB, 1.06x at 48 MiB, 1.33x at 64 MiB, 2.25x at 96 MiB;
-/// in cache streaming loses (0.77x at 2 MiB touched).
-const STREAM_MIN_BYTES: usize = 40 << 20;
+/// Measured with an AVX2 f32 copy on the kernel loop, medians of 15 interleaved rounds,
+/// streaming vs ordinary stores, by bytes touched (the rule's threshold in brackets):
+/// - 2-core AMD EPYC Zen 5 VM, 32 MiB L3 reported [16 MiB]: 0.66x at 4 MiB, 0.75x at 8 MiB,
+///   0.93x at 12 MiB, 1.25x at 16 MiB, 1.23x at 24 MiB, 1.47x at 32 MiB, 1.51x at 64 MiB;
+/// - 2-core AMD EPYC Zen 3 VM, 32 MiB L3 [16 MiB]: at 32 MiB touched the ordinary stores ran
+///   at 0.70x of the streaming copy (issue 15);
+/// - the Sapphire Rapids VM above: crossing over between 32 and 40 MiB.
+#[inline]
+fn stream_min_bytes() -> usize {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    // 0: not yet read from the CPU.
+    static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
+    match MIN_BYTES.load(Ordering::Relaxed) {
+        0 => {
+            let min = last_level_cache_bytes().map_or(STREAM_MIN_BYTES_FALLBACK, |llc| llc / 2);
+            MIN_BYTES.store(min, Ordering::Relaxed);
+            min
+        }
+        min => min,
+    }
+}
+
+/// The size of the largest data cache the CPU reports, if it reports one of at least 1 MiB
+/// (anything smaller is a virtual machine's placeholder, not a cache to plan around).
+fn last_level_cache_bytes() -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    let bytes = x86_64::last_level_cache_bytes();
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let bytes: Option<usize> = None;
+    bytes.filter(|&b| b >= 1 << 20)
+}
 
 /// A vector of `LANES` floats in one SIMD register, with the few operations the kernels need.
 /// Comparisons return lane masks (all ones or all zeros) in the same type.
@@ -229,6 +263,9 @@ unsafe fn run_body<T: SimdElem, B: Body<T>>(kernel: Kernel, body: B) -> B::Outpu
         #[cfg(target_arch = "x86_64")]
         // SAFETY: see above.
         Kernel::Avx2 => unsafe { x86_64::avx2(body) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: see above.
+        Kernel::Avx512 => unsafe { x86_64::avx512(body) },
         #[cfg(target_arch = "aarch64")]
         // SAFETY: see above.
         Kernel::Neon => unsafe { aarch64::neon(body) },
@@ -344,6 +381,9 @@ pub(crate) enum Kernel {
     /// 256-bit AVX2, detected at run time (or enabled at compile time).
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// 512-bit AVX-512F, detected at run time (or enabled at compile time).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
     /// 128-bit NEON, the aarch64 baseline.
     #[cfg(target_arch = "aarch64")]
     Neon,
@@ -357,6 +397,8 @@ impl Kernel {
         Kernel::Sse2,
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512,
         #[cfg(target_arch = "aarch64")]
         Kernel::Neon,
     ];
@@ -369,6 +411,8 @@ impl Kernel {
             Kernel::Sse2 => "sse2",
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => "avx512",
             #[cfg(target_arch = "aarch64")]
             Kernel::Neon => "neon",
         }
@@ -384,6 +428,8 @@ impl Kernel {
             Kernel::Sse2 => true, // part of the x86-64 baseline
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => x86_64::has_avx2(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86_64::has_avx512(),
             #[cfg(target_arch = "aarch64")]
             Kernel::Neon => true, // part of the aarch64 baseline
         }
@@ -454,7 +500,7 @@ fn is_short(len: usize) -> bool {
 /// its separate output with streaming stores.
 #[inline(always)]
 fn streams(bytes: usize) -> bool {
-    bytes >= STREAM_MIN_BYTES
+    bytes >= stream_min_bytes()
 }
 
 /// Bytes a pass over `len` elements of `T` touches: `buffers` arrays of `T`, and with `mask` a
@@ -683,6 +729,9 @@ pub(crate) trait SimdElem: Float + 'static {
     /// AVX2 lanes.
     #[cfg(target_arch = "x86_64")]
     type Avx2: Vector<Elem = Self>;
+    /// AVX-512 lanes.
+    #[cfg(target_arch = "x86_64")]
+    type Avx512: Vector<Elem = Self>;
     /// NEON lanes.
     #[cfg(target_arch = "aarch64")]
     type Neon: Vector<Elem = Self>;
@@ -693,6 +742,8 @@ impl SimdElem for f32 {
     type Sse2 = x86_64::F32x4;
     #[cfg(target_arch = "x86_64")]
     type Avx2 = x86_64::F32x8;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = x86_64::F32x16;
     #[cfg(target_arch = "aarch64")]
     type Neon = aarch64::F32x4;
 }
@@ -702,6 +753,8 @@ impl SimdElem for f64 {
     type Sse2 = x86_64::F64x2;
     #[cfg(target_arch = "x86_64")]
     type Avx2 = x86_64::F64x4;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = x86_64::F64x8;
     #[cfg(target_arch = "aarch64")]
     type Neon = aarch64::F64x2;
 }

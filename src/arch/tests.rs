@@ -350,6 +350,8 @@ fn lanes<F>(kernel: Kernel) -> usize {
         Kernel::Sse2 => size_of::<<f32 as SimdElem>::Sse2>(),
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2 => size_of::<<f32 as SimdElem>::Avx2>(),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => size_of::<<f32 as SimdElem>::Avx512>(),
         #[cfg(target_arch = "aarch64")]
         Kernel::Neon => size_of::<<f32 as SimdElem>::Neon>(),
     };
@@ -868,6 +870,13 @@ fn every_supported_kernel_is_tested() {
         if avx2 {
             expected.push("avx2");
         }
+        #[cfg(feature = "std")]
+        let avx512 = std::is_x86_feature_detected!("avx512f");
+        #[cfg(not(feature = "std"))]
+        let avx512 = cfg!(target_feature = "avx512f");
+        if avx512 {
+            expected.push("avx512");
+        }
     }
     #[cfg(target_arch = "aarch64")]
     expected.push("neon");
@@ -898,6 +907,89 @@ fn forced_kernel_is_selected() {
             "the best kernel is selected"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds from the CPU
+
+/// One subleaf of a deterministic-cache-parameters CPUID leaf, `[eax, ebx, ecx]`.
+#[cfg(target_arch = "x86_64")]
+fn cache_subleaf(kind: u32, level: u32, ways: u32, line: u32, sets: u32) -> [u32; 3] {
+    [kind | level << 5, (ways - 1) << 22 | (line - 1), sets - 1]
+}
+
+/// A CPUID leaf's subleaves from a list, zeros (the end) past it.
+#[cfg(target_arch = "x86_64")]
+fn cache_list(cells: &[[u32; 3]]) -> impl Fn(u32) -> [u32; 3] + '_ {
+    move |sub| cells.get(sub as usize).copied().unwrap_or([0; 3])
+}
+
+/// The decoder reads sizes from the fields, skips instruction caches, takes the highest level
+/// and stops at the end of the list (or after 16 subleaves).
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn cpuid_caches_decode() {
+    use super::x86_64::decode_caches;
+    // A Zen-like list: 32 KiB L1d, 32 KiB L1i, 1 MiB L2, 32 MiB L3.
+    let zen = [
+        cache_subleaf(1, 1, 8, 64, 64),
+        cache_subleaf(2, 1, 8, 64, 64),
+        cache_subleaf(3, 2, 16, 64, 1024),
+        cache_subleaf(3, 3, 16, 64, 32 << 10),
+    ];
+    assert_eq!(decode_caches(cache_list(&zen)), Some(32 << 20));
+    // The highest level wins wherever it is listed; instruction caches never count.
+    let reordered = [
+        cache_subleaf(3, 3, 12, 64, 2048),
+        cache_subleaf(1, 1, 12, 64, 64),
+        cache_subleaf(2, 4, 16, 64, 1 << 20),
+    ];
+    assert_eq!(decode_caches(cache_list(&reordered)), Some(12 * 64 * 2048));
+    assert_eq!(decode_caches(cache_list(&[])), None);
+    assert_eq!(
+        decode_caches(cache_list(&[cache_subleaf(2, 1, 8, 64, 64)])),
+        None
+    );
+    // A list that never ends is read 16 subleaves deep.
+    let asked = std::cell::Cell::new(0);
+    let endless = |sub: u32| {
+        asked.set(asked.get().max(sub + 1));
+        cache_subleaf(3, 2, 16, 64, 1024)
+    };
+    assert_eq!(decode_caches(endless), Some(1 << 20));
+    assert_eq!(asked.get(), 16);
+}
+
+/// The last-level cache CPUID reports is the one Linux reports (from the same registers, read
+/// by independent code), and the streaming threshold is half of it.
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg_attr(miri, ignore = "Miri cannot run CPUID")]
+fn streaming_threshold_follows_the_last_level_cache() {
+    let mut linux: Option<(u32, usize)> = None;
+    for index in 0.. {
+        let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");
+        let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}"));
+        let (Ok(level), Ok(kind), Ok(size)) = (read("level"), read("type"), read("size")) else {
+            break;
+        };
+        let level: u32 = level.trim().parse().unwrap();
+        let size = size.trim();
+        let kib: usize = size
+            .strip_suffix('K')
+            .expect("sizes in KiB")
+            .parse()
+            .unwrap();
+        if kind.trim() != "Instruction" && linux.is_none_or(|(l, _)| level > l) {
+            linux = Some((level, kib << 10));
+        }
+    }
+    let Some((_, linux_bytes)) = linux else {
+        std::eprintln!("no cache information in /sys: nothing to compare");
+        return;
+    };
+    assert_eq!(super::x86_64::last_level_cache_bytes(), Some(linux_bytes));
+    assert_eq!(super::stream_min_bytes(), linux_bytes / 2);
 }
 
 // ---------------------------------------------------------------------------------------------

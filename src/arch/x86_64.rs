@@ -1,5 +1,6 @@
-//! x86-64 lanes: SSE2 (the baseline, 128-bit) and AVX2 (run-time detected, 256-bit), for f32
-//! and f64, and their entries into the generic loop.
+//! x86-64 lanes: SSE2 (the baseline, 128-bit), AVX2 (run-time detected, 256-bit) and
+//! AVX-512F (run-time detected, 512-bit), for f32 and f64, and their entries into the generic
+//! loop.
 
 use core::arch::x86_64::*;
 
@@ -16,6 +17,76 @@ pub(super) fn has_avx2() -> bool {
     {
         cfg!(target_feature = "avx2")
     }
+}
+
+/// Whether this CPU has AVX-512F (the foundation: every instruction the 512-bit lanes use):
+/// detected at run time with `std`, at compile time without.
+#[inline]
+pub(super) fn has_avx512() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        cfg!(target_feature = "avx512f")
+    }
+}
+
+/// The size in bytes of the highest-level data or unified cache that CPUID describes (leaf 4 on
+/// Intel, leaf `0x8000_001D` on AMD; the same layout), or `None` where it describes none.
+#[cfg_attr(miri, allow(dead_code))]
+pub(super) fn last_level_cache_bytes() -> Option<usize> {
+    // `__cpuid_count` became a safe function after this crate's MSRV: the block is needed there
+    // and redundant on newer compilers.
+    #[allow(unused_unsafe)]
+    let cpuid = |leaf: u32, sub: u32| {
+        // SAFETY: CPUID is part of the x86-64 baseline; only leaves up to the maximum the CPU
+        // reports are asked.
+        let r = unsafe { __cpuid_count(leaf, sub) };
+        [r.eax, r.ebx, r.ecx]
+    };
+    let max_basic = cpuid(0, 0)[0];
+    let max_extended = cpuid(0x8000_0000, 0)[0];
+    let from_leaf4 = (max_basic >= 4)
+        .then(|| decode_caches(|sub| cpuid(4, sub)))
+        .flatten();
+    from_leaf4.or_else(|| {
+        (max_extended >= 0x8000_001D)
+            .then(|| decode_caches(|sub| cpuid(0x8000_001D, sub)))
+            .flatten()
+    })
+}
+
+/// The size of the highest-level data or unified cache among the subleaves of a
+/// deterministic-cache-parameters leaf, given as `[eax, ebx, ecx]` per subleaf: type in eax
+/// bits 0-4 (0 ends the list, 2 is an instruction cache), level in bits 5-7; ways, partitions
+/// and line size minus one in ebx bits 22-31, 12-21 and 0-11; sets minus one in ecx.
+#[cfg_attr(miri, allow(dead_code))]
+pub(super) fn decode_caches(subleaf: impl Fn(u32) -> [u32; 3]) -> Option<usize> {
+    let mut best: Option<(u32, usize)> = None;
+    // Real CPUs list at most five or six caches; the bound guards against a hypervisor that
+    // never ends the list.
+    for sub in 0..16 {
+        let [eax, ebx, ecx] = subleaf(sub);
+        let kind = eax & 0x1f;
+        if kind == 0 {
+            break;
+        }
+        if kind == 2 {
+            continue;
+        }
+        let level = (eax >> 5) & 0x7;
+        let ways = (ebx >> 22) as usize + 1;
+        let partitions = ((ebx >> 12) & 0x3ff) as usize + 1;
+        let line = (ebx & 0xfff) as usize + 1;
+        let sets = ecx as usize + 1;
+        let bytes = ways * partitions * line * sets;
+        if best.is_none_or(|(l, _)| level > l) {
+            best = Some((level, bytes));
+        }
+    }
+    best.map(|(_, bytes)| bytes)
 }
 
 /// Runs `body` with the SSE2 lanes of `T`.
@@ -36,6 +107,16 @@ pub(super) unsafe fn sse2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
 pub(super) unsafe fn avx2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     // SAFETY: AVX2 and the body's obligations are the caller's.
     unsafe { body.run::<T::Avx2>() }
+}
+
+/// Runs `body` with the AVX-512 lanes of `T`; the whole loop is compiled for AVX-512F.
+///
+/// # Safety
+/// The CPU supports AVX-512F ([`has_avx512`]), and the body's own obligations hold.
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn avx512<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
+    // SAFETY: AVX-512F and the body's obligations are the caller's.
+    unsafe { body.run::<T::Avx512>() }
 }
 
 /// Implements [`Vector`] for one x86 register type from its intrinsics. Every generated method
@@ -186,6 +267,18 @@ x86_vector!(
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
     _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd, _mm256_movemask_pd,
     avx_mask_pd, avx_tally_pd, u64, _mm256_max_pd, _mm256_min_pd
+);
+x86_vector!(
+    F32x16, __m512, f32, 16;
+    _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_stream_ps, avx512_cmp_ps,
+    avx512_andnot_ps, avx512_select_ps, _mm512_add_ps, _mm512_mul_ps, avx512_to_bits_ps,
+    avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps
+);
+x86_vector!(
+    F64x8, __m512d, f64, 8;
+    _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd, avx512_cmp_pd,
+    avx512_andnot_pd, avx512_select_pd, _mm512_add_pd, _mm512_mul_pd, avx512_to_bits_pd,
+    avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -383,6 +476,265 @@ unsafe fn avx_tally_pd(counter: __m256d, mask: __m256d) -> __m256d {
         _mm256_castsi256_pd(_mm256_sub_epi64(
             _mm256_castpd_si256(counter),
             _mm256_castpd_si256(mask),
+        ))
+    }
+}
+
+// AVX-512 compares write mask registers (one bit per lane), and its selects read them. The
+// lanes keep `Vector`'s contract of lane masks in the register type: a compare widens its bits
+// to all-ones lanes, and a select or `to_bits` narrows them back with a test. The compiler sees
+// through the pair (widen, then test) and keeps the bits in a mask register between a compare
+// and the select that uses it. Everything here is AVX-512F: its float `andnot` is AVX-512DQ, so
+// the integer one does the same bitwise work.
+
+/// `_mm512_cmp_ps_mask` with its bits widened to a lane mask.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_cmp_ps<const P: i32>(a: __m512, b: __m512) -> __m512 {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        avx512_mask_ps(u64::from(_mm512_cmp_ps_mask::<P>(a, b)))
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f32, 16>(a, b, |x, y| {
+        if miri_compare::<P, _>(x, y) {
+            f32::from_bits(!0)
+        } else {
+            0.0
+        }
+    })
+}
+
+/// `_mm512_cmp_pd_mask` with its bits widened to a lane mask.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_cmp_pd<const P: i32>(a: __m512d, b: __m512d) -> __m512d {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        avx512_mask_pd(u64::from(_mm512_cmp_pd_mask::<P>(a, b)))
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f64, 8>(a, b, |x, y| {
+        if miri_compare::<P, _>(x, y) {
+            f64::from_bits(!0)
+        } else {
+            0.0
+        }
+    })
+}
+
+/// `_mm512_max_ps`: lanewise `if a > b { a } else { b }`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_max_ps(a: __m512, b: __m512) -> __m512 {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_max_ps(a, b)
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f32, 16>(a, b, |x, y| if x > y { x } else { y })
+}
+
+/// `_mm512_max_pd`: lanewise `if a > b { a } else { b }`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_max_pd(a: __m512d, b: __m512d) -> __m512d {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_max_pd(a, b)
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f64, 8>(a, b, |x, y| if x > y { x } else { y })
+}
+
+/// `_mm512_min_ps`: lanewise `if a < b { a } else { b }`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_min_ps(a: __m512, b: __m512) -> __m512 {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_min_ps(a, b)
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f32, 16>(a, b, |x, y| if x < y { x } else { y })
+}
+
+/// `_mm512_min_pd`: lanewise `if a < b { a } else { b }`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_min_pd(a: __m512d, b: __m512d) -> __m512d {
+    #[cfg(not(miri))]
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_min_pd(a, b)
+    }
+    #[cfg(miri)]
+    miri_lanes::<_, f64, 8>(a, b, |x, y| if x < y { x } else { y })
+}
+
+/// Miri cannot run AVX-512's compares, `max` and `min` (LLVM intrinsics it does not
+/// implement): under it they are computed one lane at a time, while the loads, stores,
+/// selects and mask conversions it checks stay the intrinsics.
+#[cfg(miri)]
+fn miri_lanes<R: Copy, E: Copy, const N: usize>(a: R, b: R, f: impl Fn(E, E) -> E) -> R {
+    use core::mem::{size_of, transmute_copy};
+    assert!(size_of::<R>() == size_of::<[E; N]>());
+    // SAFETY: `R` is a register of `N` lanes of `E` (the sizes agree), plain bits either way.
+    let (a, b): ([E; N], [E; N]) = unsafe { (transmute_copy(&a), transmute_copy(&b)) };
+    let lanes: [E; N] = core::array::from_fn(|i| f(a[i], b[i]));
+    // SAFETY: as above.
+    unsafe { transmute_copy(&lanes) }
+}
+
+/// The predicate `P` (`_CMP_GT_OQ` or `_CMP_LE_OQ`, false for NaN) on one lane, for Miri.
+#[cfg(miri)]
+fn miri_compare<const P: i32, E: PartialOrd>(x: E, y: E) -> bool {
+    match P {
+        _CMP_GT_OQ => x > y,
+        _CMP_LE_OQ => x <= y,
+        _ => unreachable!("only GT and LE are used"),
+    }
+}
+
+/// Bitwise `!a & b` on f32 lanes, with AVX-512F's integer `andnot`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_andnot_ps(a: __m512, b: __m512) -> __m512 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_castsi512_ps(_mm512_andnot_si512(
+            _mm512_castps_si512(a),
+            _mm512_castps_si512(b),
+        ))
+    }
+}
+
+/// Bitwise `!a & b` on f64 lanes, with AVX-512F's integer `andnot`.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_andnot_pd(a: __m512d, b: __m512d) -> __m512d {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_castsi512_pd(_mm512_andnot_si512(
+            _mm512_castpd_si512(a),
+            _mm512_castpd_si512(b),
+        ))
+    }
+}
+
+/// The bits of an f32 lane mask (lane `i` set where it is not zero), lane 0 lowest.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_to_bits_ps(mask: __m512) -> u16 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        let m = _mm512_castps_si512(mask);
+        _mm512_test_epi32_mask(m, m)
+    }
+}
+
+/// The bits of an f64 lane mask (lane `i` set where it is not zero), lane 0 lowest.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_to_bits_pd(mask: __m512d) -> u8 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        let m = _mm512_castpd_si512(mask);
+        _mm512_test_epi64_mask(m, m)
+    }
+}
+
+/// The f32 lane mask of the low 16 bits.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_mask_ps(bits: u64) -> __m512 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe { _mm512_castsi512_ps(_mm512_maskz_set1_epi32(bits as u16, -1)) }
+}
+
+/// The f64 lane mask of the low 8 bits.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_mask_pd(bits: u64) -> __m512d {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe { _mm512_castsi512_pd(_mm512_maskz_set1_epi64(bits as u8, -1)) }
+}
+
+/// Lanewise `if mask { then } else { other }` with AVX-512F.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_select_ps(mask: __m512, then: __m512, other: __m512) -> __m512 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe { _mm512_mask_blend_ps(avx512_to_bits_ps(mask), other, then) }
+}
+
+/// Lanewise `if mask { then } else { other }` with AVX-512F.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_select_pd(mask: __m512d, then: __m512d, other: __m512d) -> __m512d {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe { _mm512_mask_blend_pd(avx512_to_bits_pd(mask), other, then) }
+}
+
+/// [`Vector::tally`] for AVX-512 f32 lanes.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_tally_ps(counter: __m512, mask: __m512) -> __m512 {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_castsi512_ps(_mm512_sub_epi32(
+            _mm512_castps_si512(counter),
+            _mm512_castps_si512(mask),
+        ))
+    }
+}
+
+/// [`Vector::tally`] for AVX-512 f64 lanes.
+///
+/// # Safety
+/// The CPU supports AVX-512F.
+#[inline(always)]
+unsafe fn avx512_tally_pd(counter: __m512d, mask: __m512d) -> __m512d {
+    // SAFETY: the caller proved AVX-512F.
+    unsafe {
+        _mm512_castsi512_pd(_mm512_sub_epi64(
+            _mm512_castpd_si512(counter),
+            _mm512_castpd_si512(mask),
         ))
     }
 }

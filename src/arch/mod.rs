@@ -135,7 +135,9 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn le(self, other: Self) -> Self;
-    /// Bitwise `!self & other`.
+    /// `!self & other` for a lane mask `self` (all ones or all zeros per lane): `other` where
+    /// the mask is clear, `+0.0` where it is set. Every caller passes a lane mask, which lets
+    /// AVX-512 do it as one zeroing move under its mask register.
     ///
     /// # Safety
     /// The ISA is supported.

@@ -484,8 +484,7 @@ unsafe fn avx_tally_pd(counter: __m256d, mask: __m256d) -> __m256d {
 // lanes keep `Vector`'s contract of lane masks in the register type: a compare widens its bits
 // to all-ones lanes, and a select or `to_bits` narrows them back with a test. The compiler sees
 // through the pair (widen, then test) and keeps the bits in a mask register between a compare
-// and the select that uses it. Everything here is AVX-512F: its float `andnot` is AVX-512DQ, so
-// the integer one does the same bitwise work.
+// and the select that uses it. Everything here is AVX-512F.
 
 /// `_mm512_cmp_ps_mask` with its bits widened to a lane mask.
 ///
@@ -613,34 +612,25 @@ fn miri_compare<const P: i32, E: PartialOrd>(x: E, y: E) -> bool {
     }
 }
 
-/// Bitwise `!a & b` on f32 lanes, with AVX-512F's integer `andnot`.
+/// `!mask & b` for a lane mask: `b` where the mask is clear, zero where it is set, as one
+/// zeroing move under the mask's bits (a bitwise `andnot` would first widen them to a vector).
 ///
 /// # Safety
 /// The CPU supports AVX-512F.
 #[inline(always)]
-unsafe fn avx512_andnot_ps(a: __m512, b: __m512) -> __m512 {
+unsafe fn avx512_andnot_ps(mask: __m512, b: __m512) -> __m512 {
     // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_castsi512_ps(_mm512_andnot_si512(
-            _mm512_castps_si512(a),
-            _mm512_castps_si512(b),
-        ))
-    }
+    unsafe { _mm512_maskz_mov_ps(!avx512_to_bits_ps(mask), b) }
 }
 
-/// Bitwise `!a & b` on f64 lanes, with AVX-512F's integer `andnot`.
+/// `!mask & b` for a lane mask, as [`avx512_andnot_ps`].
 ///
 /// # Safety
 /// The CPU supports AVX-512F.
 #[inline(always)]
-unsafe fn avx512_andnot_pd(a: __m512d, b: __m512d) -> __m512d {
+unsafe fn avx512_andnot_pd(mask: __m512d, b: __m512d) -> __m512d {
     // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_castsi512_pd(_mm512_andnot_si512(
-            _mm512_castpd_si512(a),
-            _mm512_castpd_si512(b),
-        ))
-    }
+    unsafe { _mm512_maskz_mov_pd(!avx512_to_bits_pd(mask), b) }
 }
 
 /// The bits of an f32 lane mask (lane `i` set where it is not zero), lane 0 lowest.

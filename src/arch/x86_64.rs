@@ -6,31 +6,32 @@ use core::arch::x86_64::*;
 
 use super::{Body, SimdElem, Vector};
 
-/// Whether this CPU has AVX2: detected at run time with `std`, at compile time without.
-#[inline]
-pub(super) fn has_avx2() -> bool {
-    #[cfg(feature = "std")]
-    {
-        std::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        cfg!(target_feature = "avx2")
-    }
+/// Whether this CPU has the target feature `$feature`: detected at run time with `std`, at
+/// compile time without.
+macro_rules! has_feature {
+    ($feature:tt) => {{
+        #[cfg(feature = "std")]
+        {
+            std::is_x86_feature_detected!($feature)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            cfg!(target_feature = $feature)
+        }
+    }};
 }
 
-/// Whether this CPU has AVX-512F (the foundation: every instruction the 512-bit lanes use):
-/// detected at run time with `std`, at compile time without.
+/// Whether this CPU has AVX2 ([`has_feature`]).
+#[inline]
+pub(super) fn has_avx2() -> bool {
+    has_feature!("avx2")
+}
+
+/// Whether this CPU has AVX-512F, the foundation: every instruction the 512-bit lanes use
+/// ([`has_feature`]).
 #[inline]
 pub(super) fn has_avx512() -> bool {
-    #[cfg(feature = "std")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        cfg!(target_feature = "avx512f")
-    }
+    has_feature!("avx512f")
 }
 
 /// The size in bytes of the highest-level data or unified cache that CPUID describes (leaf 4 on
@@ -528,65 +529,32 @@ unsafe fn avx512_cmp_pd<const P: i32>(a: __m512d, b: __m512d) -> __m512d {
     })
 }
 
-/// `_mm512_max_ps`: lanewise `if a > b { a } else { b }`.
-///
-/// # Safety
-/// The CPU supports AVX-512F.
-#[inline(always)]
-unsafe fn avx512_max_ps(a: __m512, b: __m512) -> __m512 {
-    #[cfg(not(miri))]
-    // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_max_ps(a, b)
-    }
-    #[cfg(miri)]
-    miri_lanes::<_, f32, 16>(a, b, |x, y| if x > y { x } else { y })
+/// Defines `$name`, AVX-512F's `$intrinsic` on `$lanes` lanes of `$elem`: lanewise
+/// `if a $op b { a } else { b }` (`max` with `>`, `min` with `<`), lane by lane under Miri.
+macro_rules! avx512_max_min {
+    ($name:ident, $intrinsic:ident, $reg:ty, $elem:ty, $lanes:expr, $op:tt) => {
+        #[doc = concat!("`", stringify!($intrinsic), "`: lanewise `if a ", stringify!($op),
+            " b { a } else { b }`.")]
+        ///
+        /// # Safety
+        /// The CPU supports AVX-512F.
+        #[inline(always)]
+        unsafe fn $name(a: $reg, b: $reg) -> $reg {
+            #[cfg(not(miri))]
+            // SAFETY: the caller proved AVX-512F.
+            unsafe {
+                $intrinsic(a, b)
+            }
+            #[cfg(miri)]
+            miri_lanes::<_, $elem, $lanes>(a, b, |x, y| if x $op y { x } else { y })
+        }
+    };
 }
 
-/// `_mm512_max_pd`: lanewise `if a > b { a } else { b }`.
-///
-/// # Safety
-/// The CPU supports AVX-512F.
-#[inline(always)]
-unsafe fn avx512_max_pd(a: __m512d, b: __m512d) -> __m512d {
-    #[cfg(not(miri))]
-    // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_max_pd(a, b)
-    }
-    #[cfg(miri)]
-    miri_lanes::<_, f64, 8>(a, b, |x, y| if x > y { x } else { y })
-}
-
-/// `_mm512_min_ps`: lanewise `if a < b { a } else { b }`.
-///
-/// # Safety
-/// The CPU supports AVX-512F.
-#[inline(always)]
-unsafe fn avx512_min_ps(a: __m512, b: __m512) -> __m512 {
-    #[cfg(not(miri))]
-    // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_min_ps(a, b)
-    }
-    #[cfg(miri)]
-    miri_lanes::<_, f32, 16>(a, b, |x, y| if x < y { x } else { y })
-}
-
-/// `_mm512_min_pd`: lanewise `if a < b { a } else { b }`.
-///
-/// # Safety
-/// The CPU supports AVX-512F.
-#[inline(always)]
-unsafe fn avx512_min_pd(a: __m512d, b: __m512d) -> __m512d {
-    #[cfg(not(miri))]
-    // SAFETY: the caller proved AVX-512F.
-    unsafe {
-        _mm512_min_pd(a, b)
-    }
-    #[cfg(miri)]
-    miri_lanes::<_, f64, 8>(a, b, |x, y| if x < y { x } else { y })
-}
+avx512_max_min!(avx512_max_ps, _mm512_max_ps, __m512, f32, 16, >);
+avx512_max_min!(avx512_max_pd, _mm512_max_pd, __m512d, f64, 8, >);
+avx512_max_min!(avx512_min_ps, _mm512_min_ps, __m512, f32, 16, <);
+avx512_max_min!(avx512_min_pd, _mm512_min_pd, __m512d, f64, 8, <);
 
 /// Miri cannot run AVX-512's compares, `max` and `min` (LLVM intrinsics it does not
 /// implement): under it they are computed one lane at a time, while the loads, stores,

@@ -4,6 +4,7 @@
 //! afterwards. This binary holds this one test, so those first calls are the process's first.
 //! Under Miri, its data-race detector watches the kernel cache and the shared inputs.
 
+#[path = "api/common/mod.rs"]
 mod common;
 
 use rectify::{

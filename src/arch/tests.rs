@@ -32,7 +32,7 @@ use super::{
     ThresholdedDerivative,
 };
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../tests/api/common/mod.rs"]
 mod common;
 
 use common::{assert_same_bits, edge_pairs, Rng, TestFloat};

@@ -1,16 +1,13 @@
 //! Algebraic properties of ReLU, with floats drawn from raw bits so odd values appear.
 //!
-//! Values only: Miri skips this file. It runs the kernels' address tests and the public entry
-//! points (tests/edge.rs, tests/mask.rs, tests/slices.rs, tests/toolkit.rs, tests/concurrency.rs)
-//! instead.
+//! Values only: Miri skips this module. It runs the kernels' address tests and the public
+//! entry points (the other modules, and tests/concurrency.rs) instead.
 #![cfg(not(miri))]
-
-mod common;
 
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 
-use common::{bits_of, spec_backward};
+use crate::common::{bits_of, spec_backward};
 
 /// Properties stated once, instantiated for f32 (from `u32` bits) and f64 (from `u64` bits).
 macro_rules! properties {

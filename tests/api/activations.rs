@@ -6,8 +6,6 @@
 //! Under Miri one short case per type runs (the public entry points) with the checks that
 //! need no values; the tables and the property tests are values, which the native runs cover.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::prelude::*;
@@ -16,7 +14,7 @@ use rectify::{
     ParamError, ParseRectifierError, Rectifier, Relu, ThresholdedRelu,
 };
 
-use common::{assert_same_bits, edge_pairs, Rng, TestFloat};
+use crate::common::{assert_same_bits, edge_pairs, Rng, TestFloat};
 
 /// A member of the family as its table defines it.
 #[derive(Clone, Copy, Debug)]

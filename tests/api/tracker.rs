@@ -1,11 +1,9 @@
 //! The dead-unit tracker against a naive per-unit scan.
 #![cfg(feature = "alloc")]
 
-mod common;
-
 use proptest::prelude::*;
 
-use common::Rng;
+use crate::common::Rng;
 use rectify::{DeadUnitTracker, TrackerError};
 
 /// Active counts per unit, scanned one row and one unit at a time.

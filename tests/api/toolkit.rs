@@ -1,10 +1,8 @@
 //! Activation statistics and sparsity against naive counts.
 
-mod common;
-
 use proptest::prelude::*;
 
-use common::{assert_same_bits, Rng, TestFloat};
+use crate::common::{assert_same_bits, Rng, TestFloat};
 use rectify::{Activation, ActivationStats, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// The statistics of `output`, counted one element at a time.

@@ -166,6 +166,7 @@ compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float
 pub mod __bench;
 mod activation;
 mod arch;
+mod channels;
 mod mask;
 mod scalar;
 mod slice;
@@ -184,6 +185,7 @@ pub use activation::{
     thresholded_relu::ThresholdedRelu,
     Activation, MaskedActivation, ParamError,
 };
+pub use channels::Channels;
 pub use mask::mask_words;
 pub use scalar::{relu, relu_derivative};
 pub use slice::{

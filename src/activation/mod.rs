@@ -9,6 +9,7 @@ use core::fmt;
 use num_traits::Float;
 
 use crate::arch::{self, Accumulate, Io, Op, Plan};
+use crate::channels::{Channels, Param};
 use crate::mask::check_mask;
 use crate::scalar;
 use crate::slice::check_len;
@@ -335,6 +336,157 @@ pub trait Activation<T: Float + 'static> {
         self.forward_in_place(values);
         ActivationStats::of(values)
     }
+
+    /// Adds a bias per channel and applies the activation, in one pass over memory:
+    /// `output[i] = at(input[i] + bias[c])` with `c = channels.channel_of(i)`.
+    ///
+    /// The sum is IEEE `input[i] + bias[c]`, rounded once, except that a NaN `input[i]` passes
+    /// through unchanged, bits and all (as in
+    /// [`backward_accumulate`](Activation::backward_accumulate)): the result is bit for bit
+    /// that sum written out and then [`forward`](Activation::forward), on every kernel. The
+    /// crate's types run both steps in one kernel loop; the provided method is a loop over
+    /// [`at`](Activation::at).
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: if `input.len() != output.len()`, if the length is not a
+    /// whole number of the layout's blocks, or if `bias` does not have one value per channel
+    /// (see [`Channels`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Channels, Relu};
+    ///
+    /// // A dense layer's [2 x 3] pre-activations plus a bias per unit.
+    /// let z = [1.0_f32, -1.0, 0.5, -2.0, 3.0, 0.25];
+    /// let mut y = [0.0_f32; 6];
+    /// Relu.forward_biased(&z, &[0.5, 0.5, -1.0], Channels::last(3), &mut y);
+    /// assert_eq!(y, [1.5, 0.0, 0.0, 0.0, 3.5, 0.0]);
+    /// ```
+    #[track_caller]
+    fn forward_biased(&self, input: &[T], bias: &[T], channels: Channels, output: &mut [T]) {
+        let method = "forward_biased";
+        check_len(method, "input", input.len(), "output", output.len());
+        channels.check(method, input.len(), "bias", bias.len());
+        crate::channels::for_each_piece(channels, bias, input.len(), |start, end, param| {
+            let (z, y) = (&input[start..end], &mut output[start..end]);
+            match param {
+                Param::Splat(b) => {
+                    for (y, &z) in y.iter_mut().zip(z) {
+                        *y = self.at(scalar::accumulate(b, z));
+                    }
+                }
+                Param::Each(b) => {
+                    for ((y, &z), &b) in y.iter_mut().zip(z).zip(b) {
+                        *y = self.at(scalar::accumulate(b, z));
+                    }
+                }
+            }
+        });
+    }
+
+    /// [`forward_biased`](Activation::forward_biased) in place: `values[i] = at(values[i] +
+    /// bias[c])`.
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased`](Activation::forward_biased), before anything is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Channels, LeakyRelu};
+    ///
+    /// // Two channels of two elements each (NCHW with h * w = 2).
+    /// let mut z = [1.0_f32, -3.0, -1.0, 2.0];
+    /// let leaky = LeakyRelu::new(0.5)?;
+    /// leaky.forward_biased_in_place(&mut z, &[1.0, -1.0], Channels::first(2, 2));
+    /// assert_eq!(z, [2.0, -1.0, -1.0, 1.0]);
+    /// # Ok::<(), rectify::ParamError>(())
+    /// ```
+    #[track_caller]
+    fn forward_biased_in_place(&self, values: &mut [T], bias: &[T], channels: Channels) {
+        channels.check("forward_biased_in_place", values.len(), "bias", bias.len());
+        crate::channels::for_each_piece(channels, bias, values.len(), |start, end, param| {
+            let values = &mut values[start..end];
+            match param {
+                Param::Splat(b) => {
+                    for v in values {
+                        *v = self.at(scalar::accumulate(b, *v));
+                    }
+                }
+                Param::Each(b) => {
+                    for (v, &b) in values.iter_mut().zip(b) {
+                        *v = self.at(scalar::accumulate(b, *v));
+                    }
+                }
+            }
+        });
+    }
+
+    /// The backward pass of [`forward_biased`](Activation::forward_biased): writes the input
+    /// gradient, as [`backward`](Activation::backward) does, and adds the bias gradient (the
+    /// sum of the input gradient over each channel) to `bias_grad`, in one pass over memory.
+    /// `forward` is what [`backward`](Activation::backward) takes: the activation's input
+    /// `input + bias`, or its output where the type allows that.
+    ///
+    /// The sums run in one fixed order that no kernel, CPU or thread count changes, so the
+    /// bits are the same everywhere: each run of one channel's consecutive elements (`inner`
+    /// of them; one for channels last) is summed in 16 interleaved partial sums that start
+    /// at `-0.0` (element `k` of the run into sum `k % 16`, in element order), the 16 are
+    /// combined by `s[k] += s[k + h]` for `h` = 8, 4, 2, 1 and every `k < h`, and `s[0]` is
+    /// added to the channel's `bias_grad`, runs in buffer order. For channels last this is the
+    /// plain row-by-row sum. A NaN keeps its bits through every addition (`a + b` is `b` where
+    /// `b` is NaN, else `a` where `a` is NaN), so a channel with a NaN gradient gets the last
+    /// NaN of its order, exactly.
+    ///
+    /// Accuracy: the bias gradient added to a channel is within
+    /// `(ceil(inner / 16) + runs + 4) * eps * A` of the exact sum of its values, where `runs`
+    /// is the number of runs of the channel, `A` the sum of the values' magnitudes and `eps`
+    /// is `T::epsilon() / 2` (each partial sum adds `ceil(inner / 16)` values, the tree 4
+    /// levels, and the runs add one at a time; first-order error analysis).
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: if the three slices differ in length, if the length is
+    /// not a whole number of the layout's blocks, or if `bias_grad` does not have one value
+    /// per channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Channels, Relu};
+    ///
+    /// let forward = [1.5_f32, 0.0, 0.0, 0.0, 3.5, 0.0]; // the output of forward_biased
+    /// let grad_output = [1.0_f32, 1.0, 1.0, 2.0, 2.0, 2.0];
+    /// let mut grad_input = [0.0_f32; 6];
+    /// let mut bias_grad = [0.0_f32; 3];
+    /// Relu.backward_biased(&forward, &grad_output, Channels::last(3), &mut grad_input, &mut bias_grad);
+    /// assert_eq!(grad_input, [1.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
+    /// assert_eq!(bias_grad, [1.0, 2.0, 0.0]);
+    /// ```
+    #[track_caller]
+    fn backward_biased(
+        &self,
+        forward: &[T],
+        grad_output: &[T],
+        channels: Channels,
+        grad_input: &mut [T],
+        bias_grad: &mut [T],
+    ) {
+        let method = "backward_biased";
+        check_backward(method, forward, grad_output, grad_input);
+        channels.check(method, grad_input.len(), "bias_grad", bias_grad.len());
+        crate::channels::backward_biased(
+            self,
+            forward,
+            grad_output,
+            channels,
+            grad_input,
+            bias_grad,
+        );
+    }
 }
 
 /// An activation whose backward pass one bit per element determines: the forward pass can
@@ -599,6 +751,28 @@ impl<T: Float + 'static, A: Activation<T> + ?Sized> Activation<T> for &A {
     fn forward_in_place_with_stats(&self, values: &mut [T]) -> ActivationStats {
         (**self).forward_in_place_with_stats(values)
     }
+    #[inline]
+    #[track_caller]
+    fn forward_biased(&self, input: &[T], bias: &[T], channels: Channels, output: &mut [T]) {
+        (**self).forward_biased(input, bias, channels, output)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_biased_in_place(&self, values: &mut [T], bias: &[T], channels: Channels) {
+        (**self).forward_biased_in_place(values, bias, channels)
+    }
+    #[inline]
+    #[track_caller]
+    fn backward_biased(
+        &self,
+        forward: &[T],
+        grad_output: &[T],
+        channels: Channels,
+        grad_input: &mut [T],
+        bias_grad: &mut [T],
+    ) {
+        (**self).backward_biased(forward, grad_output, channels, grad_input, bias_grad)
+    }
 }
 
 /// A reference to a masked activation is one, as for [`Activation`].
@@ -826,6 +1000,58 @@ impl<T: Float + 'static> WithOp<T> for MaskBackward<'_, T> {
     }
 }
 
+/// A forward pass with a bias per channel: `op(input + bias)`, in place where `input` is
+/// `None`, in the pieces [`for_each_piece`](crate::channels::for_each_piece) cuts, all with the
+/// plan of the whole pass.
+struct Biased<'a, T> {
+    input: Option<&'a [T]>,
+    bias: &'a [T],
+    channels: Channels,
+    out: &'a mut [T],
+}
+
+impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        let Biased {
+            input,
+            bias,
+            channels,
+            out,
+        } = self;
+        let len = out.len();
+        let plan = Plan::whole(len, arch::touched::<T>(len, 2, false));
+        crate::channels::for_each_piece(channels, bias, len, |start, end, param| {
+            let out = &mut out[start..end];
+            match (input, param) {
+                (Some(z), Param::Splat(bias)) => {
+                    let io = Io::Map {
+                        src: &z[start..end],
+                        dst: out,
+                    };
+                    arch::elementwise(arch::BiasSplat { op, bias }, io, plan)
+                }
+                (Some(z), Param::Each(b)) => {
+                    let io = Io::Zip {
+                        fwd: &z[start..end],
+                        grad: b,
+                        dst: out,
+                    };
+                    arch::elementwise(arch::BiasThen::<_, false>(op), io, plan)
+                }
+                (None, Param::Splat(bias)) => {
+                    arch::elementwise(arch::BiasSplat { op, bias }, Io::InPlace(out), plan)
+                }
+                (None, Param::Each(b)) => {
+                    let io = Io::ZipInPlace { fwd: b, grad: out };
+                    arch::elementwise(arch::BiasThen::<_, true>(op), io, plan)
+                }
+            }
+        });
+    }
+}
+
 /// Bit `active` as the `x` a backward operation sees from a mask.
 #[inline(always)]
 fn bit_value<T: Float>(active: bool) -> T {
@@ -933,6 +1159,31 @@ impl<T: Float + 'static> Member<T> {
         self.forward_op(Pass {
             io,
             accumulate: false,
+        })
+    }
+
+    /// [`Activation::forward_biased`], in place where `input` is `None`.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn forward_biased(
+        self,
+        input: Option<&[T]>,
+        bias: &[T],
+        channels: Channels,
+        out: &mut [T],
+    ) {
+        let method = if let Some(input) = input {
+            check_len("forward_biased", "input", input.len(), "output", out.len());
+            "forward_biased"
+        } else {
+            "forward_biased_in_place"
+        };
+        channels.check(method, out.len(), "bias", bias.len());
+        self.forward_op(Biased {
+            input,
+            bias,
+            channels,
+            out,
         })
     }
 
@@ -1145,6 +1396,28 @@ macro_rules! activation_methods {
         #[inline]
         fn forward_in_place_with_stats(&self, values: &mut [T]) -> $crate::ActivationStats {
             self.member().forward_in_place_with_stats(values)
+        }
+        #[inline]
+        #[track_caller]
+        fn forward_biased(
+            &self,
+            input: &[T],
+            bias: &[T],
+            channels: $crate::Channels,
+            output: &mut [T],
+        ) {
+            self.member()
+                .forward_biased(Some(input), bias, channels, output)
+        }
+        #[inline]
+        #[track_caller]
+        fn forward_biased_in_place(
+            &self,
+            values: &mut [T],
+            bias: &[T],
+            channels: $crate::Channels,
+        ) {
+            self.member().forward_biased(None, bias, channels, values)
         }
     };
 }

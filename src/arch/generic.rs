@@ -752,3 +752,97 @@ impl<V: Vector> LaneTally<V> for LaneCounts<V> {
         self.vectors += 1;
     }
 }
+
+/// Interleaved partial sums: element `j` of the `len` elements at `x` is added to
+/// `sums[(phase + j) % 16]` with [`SumAdd`]'s rule (a NaN keeps its bits), each sum in element
+/// order. The same bits with any kernel: the lanes of the vector loop hold the
+/// sums themselves. `x` is valid for reading `len` elements and `sums` for reading and writing
+/// 16.
+///
+/// [`SumAdd`]: super::SumAdd
+pub(super) struct Partials<T> {
+    pub(super) x: *const T,
+    pub(super) len: usize,
+    pub(super) phase: usize,
+    pub(super) sums: *mut T,
+}
+
+/// Sums per [`Partials`] job.
+pub(crate) const PARTIALS: usize = 16;
+
+impl<T> Partials<T> {
+    /// Adds elements `from..to` one at a time.
+    ///
+    /// # Safety
+    /// As the type documents, and `to <= len`.
+    #[inline(always)]
+    unsafe fn scalar(&self, from: usize, to: usize)
+    where
+        T: Float,
+    {
+        let add = super::SumAdd;
+        for j in from..to {
+            // SAFETY: j < len, and the index is below 16.
+            unsafe {
+                let sum = self.sums.add((self.phase + j) % PARTIALS);
+                let x = ptr::read(self.x.add(j));
+                ptr::write(sum, Op::scalar(add, x, x, ptr::read(sum)));
+            }
+        }
+    }
+}
+
+impl<T: Float> Job<T> for Partials<T> {
+    type Output = ();
+    type On<U: SimdElem> = Partials<U>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> Partials<U> {
+        Partials {
+            x: self.x.cast(),
+            len: self.len,
+            phase: self.phase,
+            sums: self.sums.cast(),
+        }
+    }
+    unsafe fn run_scalar(self) {
+        // SAFETY: the caller's obligations.
+        unsafe { self.scalar(0, self.len) }
+    }
+}
+
+impl<T: SimdElem> Body<T> for Partials<T> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) {
+        let lanes = V::LANES;
+        let vectors = PARTIALS / lanes;
+        debug_assert!(vectors * lanes == PARTIALS);
+        // A scalar head up to the element that goes to sum 0; then whole rounds of 16 in
+        // vectors, lane k of vector m holding sum m * LANES + k; then a scalar tail.
+        let head = ((PARTIALS - self.phase % PARTIALS) % PARTIALS).min(self.len);
+        let rounds = (self.len - head) / PARTIALS;
+        let add = super::SumAdd;
+        // SAFETY: head, the rounds and the tail stay within len; sums has 16 elements; the
+        // ISA is the caller's.
+        unsafe {
+            self.scalar(0, head);
+            // SAFETY: the ISA is the caller's; +0.0 is a placeholder for the unused vectors.
+            let mut acc = [V::splat(T::zero()); PARTIALS];
+            for (m, a) in acc.iter_mut().enumerate().take(vectors) {
+                *a = V::load(self.sums.add(m * lanes));
+            }
+            for r in 0..rounds {
+                let base = self.x.add(head + r * PARTIALS);
+                for (m, a) in acc.iter_mut().enumerate().take(vectors) {
+                    let x = V::load(base.add(m * lanes));
+                    *a = Op::lanes(add, x, x, *a);
+                }
+            }
+            for (m, a) in acc.iter().enumerate().take(vectors) {
+                a.store(self.sums.add(m * lanes));
+            }
+            let done = head + rounds * PARTIALS;
+            // The tail starts on sum 0 again: phase + done is a multiple of 16.
+            self.scalar(done, self.len);
+        }
+    }
+}

@@ -17,10 +17,11 @@ use core::mem::size_of;
 
 use num_traits::Float;
 
+pub(crate) use generic::PARTIALS;
 pub(crate) use ops::{
-    reference, Accumulate, Backward, Clip, ClipBackward, ClipDerivative, ClipFast, ClipForm,
-    Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, Thresholded, ThresholdedBackward,
-    ThresholdedDerivative,
+    reference, Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative,
+    ClipFast, ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, SumAdd,
+    Thresholded, ThresholdedBackward, ThresholdedDerivative,
 };
 
 mod generic;
@@ -508,7 +509,7 @@ fn streams(bytes: usize) -> bool {
 /// Bytes a pass over `len` elements of `T` touches: `buffers` arrays of `T`, and with `mask` a
 /// 1-bit mask.
 #[inline(always)]
-fn touched<T>(len: usize, buffers: usize, mask: bool) -> usize {
+pub(crate) fn touched<T>(len: usize, buffers: usize, mask: bool) -> usize {
     let mask_bytes = if mask { len / 8 } else { 0 };
     len.saturating_mul(buffers * size_of::<T>())
         .saturating_add(mask_bytes)
@@ -528,11 +529,43 @@ impl Plan {
         }
     }
 
+    /// The plan for the pieces of one pass over `len` elements that touches `bytes` in all:
+    /// [`Plan::Auto`] where the pass is short, otherwise the selected kernel with the store
+    /// kind of the whole pass, so that its pieces stream or not together.
+    #[inline]
+    pub(crate) fn whole(len: usize, bytes: usize) -> Plan {
+        if is_short(len) {
+            Plan::Auto
+        } else {
+            Plan::Forced(Kernel::selected(), streams(bytes))
+        }
+    }
+
     /// Whether the pass over `len` elements takes the inline portable loop.
     #[inline(always)]
     fn short(self, len: usize) -> bool {
         matches!(self, Plan::Auto) && is_short(len)
     }
+}
+
+/// Adds element `j` of `x` to `sums[(phase + j) % 16]`, each sum in element order, a NaN
+/// addend kept as it is: the same bits with every kernel ([`generic::Partials`]).
+#[inline]
+pub(crate) fn partial_sums<T: Float + 'static>(x: &[T], phase: usize, sums: &mut [T; PARTIALS]) {
+    let job = generic::Partials {
+        x: x.as_ptr(),
+        len: x.len(),
+        phase,
+        sums: sums.as_mut_ptr(),
+    };
+    let kernel = if is_short(x.len()) {
+        Kernel::Portable
+    } else {
+        Kernel::selected()
+    };
+    // SAFETY: the pointers come from the slices, valid for their lengths; the selected kernel
+    // is supported.
+    unsafe { dispatch(kernel, job) }
 }
 
 /// Runs the elementwise operation `op` over `io`. Always inlined: the short path stays at the

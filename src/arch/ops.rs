@@ -628,6 +628,139 @@ unsafe fn accumulate_lanes<V: Vector>(old: V, value: V) -> V {
     unsafe { value.le(value).select(old.add(value), value) }
 }
 
+/// The addition of the sums of the bias gradient: `old + x`, except that a NaN keeps its bits
+/// (`x` where `x` is NaN, otherwise `old` where `old` is NaN), so that no NaN goes through
+/// arithmetic, whose NaN bits Rust leaves open: the bits of every sum are fixed.
+#[derive(Clone, Copy)]
+pub(crate) struct SumAdd;
+
+impl SumAdd {
+    /// The scalar rule, for the code that combines the sums.
+    #[inline(always)]
+    pub(crate) fn add<T: Float>(old: T, x: T) -> T {
+        if x.is_nan() {
+            x
+        } else if old.is_nan() {
+            old
+        } else {
+            old + x
+        }
+    }
+}
+
+impl<T: Float> Op<T> for SumAdd {
+    const BINARY: bool = false;
+    const READS_OUT: bool = true;
+    type Cast<U: Float> = SumAdd;
+    fn cast<U: Float>(self) -> SumAdd {
+        SumAdd
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, _g: T, old: T) -> T {
+        SumAdd::add(old, x)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, old: V) -> V {
+        // SAFETY: the caller proved V's ISA. `v <= v` holds exactly where `v` is not NaN.
+        unsafe { x.le(x).select(old.le(old).select(old.add(x), old), x) }
+    }
+}
+
+/// A forward operation applied to its input plus a bias: `op(z + b)`, where the sum is
+/// [`scalar::accumulate`]`(b, z)` (a NaN `z` passes as it is, so the bits do not depend on
+/// operand order) and rounds once, so that the result is the two passes' bit for bit. The bias
+/// comes from the second input, one per element: `g` with `BIAS_FIRST == false`, `x` with
+/// `BIAS_FIRST == true` (in place, where the output is the second input). `op` is unary.
+#[derive(Clone, Copy)]
+pub(crate) struct BiasThen<O, const BIAS_FIRST: bool>(pub(crate) O);
+
+impl<O, const BIAS_FIRST: bool> BiasThen<O, BIAS_FIRST> {
+    /// `(z, b)` from the loop's `(x, g)`.
+    #[inline(always)]
+    fn order<V>(x: V, g: V) -> (V, V) {
+        if BIAS_FIRST {
+            (g, x)
+        } else {
+            (x, g)
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>, const BIAS_FIRST: bool> Op<T> for BiasThen<O, BIAS_FIRST> {
+    const BINARY: bool = true;
+    const READS_OUT: bool = O::READS_OUT;
+    const NEVER_NEGATIVE: bool = O::NEVER_NEGATIVE;
+    type Cast<U: Float> = BiasThen<O::Cast<U>, BIAS_FIRST>;
+    fn cast<U: Float>(self) -> Self::Cast<U> {
+        BiasThen(self.0.cast())
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, old: T) -> T {
+        let (z, b) = Self::order(x, g);
+        let u = scalar::accumulate(b, z);
+        self.0.scalar(u, u, old)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> V {
+        let (z, b) = Self::order(x, g);
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let u = accumulate_lanes(b, z);
+            self.0.lanes(u, u, old)
+        }
+    }
+    #[inline(always)]
+    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+        let (z, b) = Self::order(x, g);
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let u = accumulate_lanes(b, z);
+            self.0.lanes_not_positive(u, u, old)
+        }
+    }
+}
+
+/// [`BiasThen`] with one bias for every element: `op(z + bias)`, `op` unary.
+#[derive(Clone, Copy)]
+pub(crate) struct BiasSplat<T, O> {
+    pub(crate) op: O,
+    pub(crate) bias: T,
+}
+
+impl<T: Float, O: Op<T>> Op<T> for BiasSplat<T, O> {
+    const BINARY: bool = false;
+    const READS_OUT: bool = O::READS_OUT;
+    const NEVER_NEGATIVE: bool = O::NEVER_NEGATIVE;
+    type Cast<U: Float> = BiasSplat<U, O::Cast<U>>;
+    fn cast<U: Float>(self) -> Self::Cast<U> {
+        BiasSplat {
+            op: self.op.cast(),
+            bias: convert(self.bias),
+        }
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, _g: T, old: T) -> T {
+        let u = scalar::accumulate(self.bias, x);
+        self.op.scalar(u, u, old)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let u = accumulate_lanes(V::splat(self.bias), x);
+            self.op.lanes(u, u, old)
+        }
+    }
+    #[inline(always)]
+    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, _g: V, old: V) -> (V, V) {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let u = accumulate_lanes(V::splat(self.bias), x);
+            self.op.lanes_not_positive(u, u, old)
+        }
+    }
+}
+
 /// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the
 /// benchmarks: what the memory system allows with the ReLU arithmetic taken out.
 pub(crate) mod reference {

@@ -24,12 +24,12 @@ use core::mem::size_of;
 
 use proptest::prelude::*;
 
-use super::generic::{ALIGN_MIN_VECTORS, TALLY_MAX, UNROLL, WORD};
+use super::generic::{Partials, ALIGN_MIN_VECTORS, PARTIALS, TALLY_MAX, UNROLL, WORD};
 use super::{
-    counted, elementwise, mask_backward, mask_forward, Accumulate, Backward, Clip, ClipBackward,
-    ClipDerivative, ClipFast, ClipForm, Derivative, Io, Kernel, Leaky, LeakyBackward,
-    LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded, ThresholdedBackward,
-    ThresholdedDerivative,
+    counted, dispatch, elementwise, mask_backward, mask_forward, Accumulate, Backward, BiasSplat,
+    BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast, ClipForm, Derivative, Io, Kernel,
+    Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded,
+    ThresholdedBackward, ThresholdedDerivative,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
@@ -337,6 +337,36 @@ fn each_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
     );
 }
 
+/// The forward operations with a bias from the second input (`g` as the bias, or `x` where the
+/// output is the second input) and as a constant, for a few members: the fused passes. Not in
+/// the exhaustive sweep: the bias is one addition before an operation the sweep covers.
+fn each_fused_op<F: TestFloat, V: Visit<F>>(v: &mut V) {
+    let f = |x: f64| F::from(x).unwrap();
+    v.op("bias then relu", BiasThen::<_, false>(Relu));
+    v.op("bias first then relu", BiasThen::<_, true>(Relu));
+    let leaky = Leaky {
+        slope: f(SLOPES[0]),
+    };
+    v.op("bias then leaky", BiasThen::<_, false>(leaky));
+    let clip = Clip::new(f(BOUNDS[1].0), f(BOUNDS[1].1));
+    v.op(
+        "bias then clip",
+        BiasThen::<_, true>(ClipFast::<_, false>(clip)),
+    );
+    for bias in [0.0, -0.0, 1.5, -1e30, f64::INFINITY, f64::NAN].map(f) {
+        v.op(
+            &format!("bias {bias:?} then relu"),
+            BiasSplat { op: Relu, bias },
+        );
+        let alpha = f(ALPHAS[0]);
+        let op = Thresholded { alpha };
+        v.op(
+            &format!("bias {bias:?} then thresholded"),
+            BiasSplat { op, bias },
+        );
+    }
+}
+
 /// The kernels this CPU supports, each of which every test here runs.
 fn supported() -> Vec<Kernel> {
     Kernel::ALL
@@ -525,7 +555,9 @@ impl<F: TestFloat> Visit<F> for Values<F> {
 fn edge_table<F: TestFloat>() {
     let (x, g) = edge_pairs::<F>();
     let old: Vec<F> = g.iter().rev().copied().collect();
-    each_op(&mut Values::new(supported(), &x, &g, &old));
+    let mut values = Values::new(supported(), &x, &g, &old);
+    each_op(&mut values);
+    each_fused_op(&mut values);
 }
 
 #[test]
@@ -559,7 +591,9 @@ proptest! {
         let mut rng = Rng::new(seed);
         let g = rng.floats::<f64>(x.len());
         let old = rng.floats::<f64>(x.len());
-        each_op(&mut Values::new(supported(), &x, &g, &old));
+        let mut values = Values::new(supported(), &x, &g, &old);
+        each_op(&mut values);
+        each_fused_op(&mut values);
     }
 }
 
@@ -844,6 +878,61 @@ fn addresses_every_length_and_start_f32() {
 #[test]
 fn addresses_every_length_and_start_f64() {
     every_length_and_start::<f64>(0xca12);
+}
+
+/// The interleaved partial sums of the bias gradient on every kernel against the scalar rule
+/// written here: every length through three rounds of 16 and a tail, every phase, three
+/// starts, raw-bit inputs (NaNs included) and sums.
+#[test]
+fn partial_sums_every_length_phase_and_start() {
+    fn check<F: TestFloat>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let (lengths, phases, starts) = if cfg!(miri) {
+            (vec![0, 1, 15, 16, 17, 40, 63], vec![0, 1, 15], 2)
+        } else {
+            (
+                (0..=3 * PARTIALS + 7).collect(),
+                (0..PARTIALS + 2).collect(),
+                3,
+            )
+        };
+        for &len in &lengths {
+            for &phase in &phases {
+                for start in 0..starts {
+                    let x = rng.floats::<F>(start + len);
+                    let x = &x[start..];
+                    let init: [F; PARTIALS] = rng.floats::<F>(PARTIALS).try_into().unwrap();
+                    let mut want = init;
+                    for (j, &v) in x.iter().enumerate() {
+                        let s = &mut want[(phase + j) % PARTIALS];
+                        *s = if v.is_nan() {
+                            v
+                        } else if s.is_nan() {
+                            *s
+                        } else {
+                            *s + v
+                        };
+                    }
+                    for kernel in supported() {
+                        let mut sums = init;
+                        let job = Partials {
+                            x: x.as_ptr(),
+                            len,
+                            phase,
+                            sums: sums.as_mut_ptr(),
+                        };
+                        // SAFETY: `supported` lists only kernels this CPU runs; the pointers
+                        // come from a slice of `len` elements and an array of 16.
+                        unsafe { dispatch(kernel, job) };
+                        let at = format!("{kernel:?} len {len} phase {phase} start {start}");
+                        assert_same_bits(&sums, &want, &at);
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>(0x5a);
+    check::<f64>(0x5b);
 }
 
 // ---------------------------------------------------------------------------------------------

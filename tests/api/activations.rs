@@ -18,7 +18,7 @@ use crate::common::{assert_same_bits, edge_pairs, Rng, TestFloat};
 
 /// A member of the family as its table defines it.
 #[derive(Clone, Copy, Debug)]
-enum Spec<F> {
+pub(crate) enum Spec<F> {
     Relu,
     Leaky(F),
     Clipped(F),
@@ -40,7 +40,7 @@ impl<F: TestFloat> Spec<F> {
         }
     }
 
-    fn at(self, x: F) -> F {
+    pub(crate) fn at(self, x: F) -> F {
         if x.is_nan() {
             return x;
         }
@@ -108,7 +108,7 @@ impl<F: TestFloat> Spec<F> {
         }
     }
 
-    fn backward_at(self, x: F, g: F) -> F {
+    pub(crate) fn backward_at(self, x: F, g: F) -> F {
         if x.is_nan() {
             x
         } else {
@@ -129,7 +129,7 @@ impl<F: TestFloat> Spec<F> {
     }
 
     /// The crate's value for this spec.
-    fn value(self) -> Rectifier<F> {
+    pub(crate) fn value(self) -> Rectifier<F> {
         match self {
             Spec::Relu => Rectifier::Relu,
             Spec::Leaky(a) => LeakyRelu::new(a).unwrap().into(),
@@ -142,7 +142,7 @@ impl<F: TestFloat> Spec<F> {
 
 /// Every member with the parameters under test: zeros of both signs, tiny and huge values,
 /// infinite bounds, `min > max`.
-fn members<F: TestFloat>() -> Vec<Spec<F>> {
+pub(crate) fn members<F: TestFloat>() -> Vec<Spec<F>> {
     let f = |x: f64| F::from(x).unwrap();
     let mut specs = vec![Spec::Relu];
     for a in [0.0, -0.0, 0.01, 1.0, -0.5, 3.0, 1e-30] {
@@ -378,7 +378,7 @@ fn check_member<F: TestFloat>(spec: Spec<F>, x: &[F], g: &[F], old: &[F]) {
 }
 
 /// ReLU written by a user: only the two required methods, so every slice method is provided.
-struct UserRelu;
+pub(crate) struct UserRelu;
 
 impl<F: TestFloat> Activation<F> for UserRelu {
     fn at(&self, x: F) -> F {

@@ -5,6 +5,7 @@
 mod common;
 
 mod activations;
+mod biased;
 mod edge;
 mod properties;
 mod slices;

@@ -1,0 +1,329 @@
+//! Per-channel parameters over contiguous buffers: the [`Channels`] layout, the one place that
+//! cuts a buffer into pieces of one parameter pattern, and the fixed-order reduction of the
+//! bias gradient.
+
+use core::fmt;
+
+use num_traits::Float;
+
+use crate::arch::{self, Plan, SumAdd, PARTIALS};
+
+/// Which channel each element of a contiguous buffer belongs to, for a parameter with one value
+/// per channel (a bias, a slope): every broadcast of a 1-D parameter over a tensor stored in
+/// row-major order.
+///
+/// - [`Channels::last`]`(c)`: element `i` is in channel `i % c`. The layout of a dense layer's
+///   `[batch, units]` output and of NHWC images.
+/// - [`Channels::first`]`(c, inner)`: element `i` is in channel `(i / inner) % c`. The layout of
+///   `[n, c, inner]`, such as NCHW images with `inner = h * w`. `Channels::first(c, 1)` is
+///   `Channels::last(c)`.
+///
+/// A buffer of this layout holds a whole number of blocks of `c * inner` elements (zero blocks
+/// is fine). The methods that take a layout panic, before writing anything, when the buffer's
+/// length is not such a multiple or the parameter slice does not have `c` elements, naming the
+/// sizes.
+///
+/// # Examples
+///
+/// ```
+/// use rectify::Channels;
+///
+/// // A [2, 3] batch of a dense layer with three units: the unit is the last index.
+/// let dense = Channels::last(3);
+/// assert_eq!((0..6).map(|i| dense.channel_of(i)).collect::<Vec<_>>(), [0, 1, 2, 0, 1, 2]);
+///
+/// // One 3-channel 2x2 image in NCHW: four elements per channel, channel by channel.
+/// let nchw = Channels::first(3, 2 * 2);
+/// assert_eq!(nchw.channel_of(5), 1);
+/// assert_eq!(Channels::first(3, 1), dense);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Channels {
+    channels: usize,
+    inner: usize,
+}
+
+impl Channels {
+    /// Channels last: element `i` is in channel `i % channels`.
+    ///
+    /// # Panics
+    ///
+    /// If `channels` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// let nhwc = Channels::last(64);
+    /// assert_eq!(nhwc.channel_of(65), 1);
+    /// ```
+    #[track_caller]
+    pub fn last(channels: usize) -> Channels {
+        Channels::first(channels, 1)
+    }
+
+    /// Channels first with `inner` consecutive elements per channel: element `i` is in channel
+    /// `(i / inner) % channels`.
+    ///
+    /// # Panics
+    ///
+    /// If `channels` or `inner` is zero, or `channels * inner` overflows `usize`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// let nchw = Channels::first(3, 224 * 224);
+    /// assert_eq!(nchw.channel_of(224 * 224), 1);
+    /// assert_eq!(nchw.channel_of(3 * 224 * 224), 0); // the next image
+    /// ```
+    #[track_caller]
+    pub fn first(channels: usize, inner: usize) -> Channels {
+        assert!(
+            channels > 0 && inner > 0,
+            "rectify: Channels needs at least one channel and one element per channel, \
+             got {channels} channels of {inner}"
+        );
+        assert!(
+            channels.checked_mul(inner).is_some(),
+            "rectify: Channels: {channels} channels of {inner} elements overflow usize"
+        );
+        Channels { channels, inner }
+    }
+
+    /// The number of channels, the length a parameter slice must have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// assert_eq!(Channels::first(3, 4).channels(), 3);
+    /// ```
+    #[must_use]
+    pub fn channels(self) -> usize {
+        self.channels
+    }
+
+    /// Consecutive elements per channel: 1 for channels last.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// assert_eq!(Channels::last(3).inner(), 1);
+    /// assert_eq!(Channels::first(3, 4).inner(), 4);
+    /// ```
+    #[must_use]
+    pub fn inner(self) -> usize {
+        self.inner
+    }
+
+    /// The channel of element `i`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// assert_eq!(Channels::first(2, 3).channel_of(4), 1);
+    /// ```
+    #[must_use]
+    pub fn channel_of(self, i: usize) -> usize {
+        (i / self.inner) % self.channels
+    }
+
+    /// Panics, naming `method` and the sizes, unless a buffer of `len` elements is a whole
+    /// number of blocks and the parameter slice `param` has one value per channel.
+    #[track_caller]
+    pub(crate) fn check(self, method: &str, len: usize, param: &str, param_len: usize) {
+        let block = self.channels * self.inner;
+        if !len.is_multiple_of(block) || param_len != self.channels {
+            layout_mismatch(method, self, len, param, param_len);
+        }
+    }
+}
+
+impl fmt::Display for Channels {
+    /// `last(c)` or `first(c, inner)`, as built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::Channels;
+    /// assert_eq!(Channels::first(3, 4).to_string(), "first(3, 4)");
+    /// assert_eq!(Channels::last(3).to_string(), "last(3)");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.inner == 1 {
+            write!(f, "last({})", self.channels)
+        } else {
+            write!(f, "first({}, {})", self.channels, self.inner)
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn layout_mismatch(method: &str, layout: Channels, len: usize, param: &str, param_len: usize) -> ! {
+    let (c, block) = (layout.channels, layout.channels * layout.inner);
+    if param_len != c {
+        panic!("rectify: {method}: {param} has {param_len} elements, but Channels::{layout} has {c} channels")
+    }
+    panic!(
+        "rectify: {method}: {len} elements are not a whole number of Channels::{layout} blocks \
+         of {block} elements"
+    )
+}
+
+/// Elements per piece of a fused pass: its parameter tile (on the stack), and the blocks that
+/// the backward pass reads back from L1.
+const TILE: usize = 1024;
+
+/// Runs of one channel at least this long take the parameter as a constant; shorter runs, and
+/// channels-last rows shorter than this, read it from a tile. The short-slice length of the
+/// kernels, below which a call costs more than its loop.
+const RUN_MIN: usize = 64;
+
+/// Where a piece of a buffer finds its per-channel parameter.
+pub(crate) enum Param<'a, T> {
+    /// One value for the whole piece (a run of one channel).
+    Splat(T),
+    /// One value per element of the piece.
+    Each(&'a [T]),
+}
+
+/// Cuts `0..len` into pieces of one parameter pattern and calls `f(start, end, param)` for
+/// each, in order: the one place for the layout policy of the fused passes. Runs of one
+/// channel of at least [`RUN_MIN`] elements are one piece each with the parameter as a
+/// constant; channels-last rows of at least [`RUN_MIN`] elements read `params` itself; the
+/// rest read a tile of the parameter pattern, filled once where the pattern repeats within a
+/// tile, per piece otherwise. `len` is a whole number of blocks and `params` has one value per
+/// channel (checked by the caller).
+#[inline]
+pub(crate) fn for_each_piece<T: Float>(
+    layout: Channels,
+    params: &[T],
+    len: usize,
+    mut f: impl FnMut(usize, usize, Param<'_, T>),
+) {
+    let Channels { channels, inner } = layout;
+    if inner >= RUN_MIN {
+        for (run, start) in (0..len).step_by(inner).enumerate() {
+            f(start, start + inner, Param::Splat(params[run % channels]));
+        }
+    } else if inner == 1 && channels >= RUN_MIN {
+        for start in (0..len).step_by(channels) {
+            f(start, start + channels, Param::Each(params));
+        }
+    } else {
+        let mut tile = [T::zero(); TILE];
+        let period = channels * inner;
+        // Pieces of whole periods share one tile; longer periods refill it per piece.
+        let piece = if period <= TILE {
+            TILE / period * period
+        } else {
+            TILE
+        };
+        let fill = |tile: &mut [T], start: usize| {
+            for (k, t) in tile.iter_mut().enumerate() {
+                *t = params[layout.channel_of(start + k)];
+            }
+        };
+        if period <= TILE {
+            fill(&mut tile[..piece.min(len)], 0);
+        }
+        for start in (0..len).step_by(piece) {
+            let end = (start + piece).min(len);
+            if period > TILE {
+                fill(&mut tile[..end - start], start);
+            }
+            f(start, end, Param::Each(&tile[..end - start]));
+        }
+    }
+}
+
+/// Adds the per-channel sums of `grad` (the input gradient of a fused backward pass) to
+/// `bias_grad`, in the documented fixed order ([`Activation::backward_biased`]): each run of one
+/// channel (`inner` consecutive elements) is summed in [`PARTIALS`] interleaved partial sums
+/// from `-0.0` (element `k` of the run into sum `k % 16`), combined by [`combine`], and added to
+/// the channel's value, runs in buffer order. Every addition is [`SumAdd`]'s: a NaN keeps its
+/// bits, so that no NaN goes through arithmetic.
+///
+/// `grad` is the piece `start..start + grad.len()` of the buffer; `partials` carries the sums
+/// of a run that continues into the next piece. Lengths checked by the caller.
+///
+/// [`Activation::backward_biased`]: crate::Activation::backward_biased
+pub(crate) fn reduce_piece<T: Float + 'static>(
+    layout: Channels,
+    start: usize,
+    grad: &[T],
+    bias_grad: &mut [T],
+    partials: &mut [T; PARTIALS],
+) {
+    let Channels { channels, inner } = layout;
+    let end = start + grad.len();
+    if inner == 1 {
+        // A run is one element: its sum is the element, added in row order. Each row (or
+        // the part of one in this piece) adds to the channels' values lane by lane.
+        let mut i = start;
+        while i < end {
+            let c = i % channels;
+            let n = (channels - c).min(end - i);
+            let row = &grad[i - start..i - start + n];
+            let acc = arch::Io::Accumulate {
+                fwd: row,
+                grad: row,
+                acc: &mut bias_grad[c..c + n],
+            };
+            arch::elementwise(arch::SumAdd, acc, Plan::Auto);
+            i += n;
+        }
+        return;
+    }
+    let mut i = start;
+    while i < end {
+        let (run, offset) = (i / inner, i % inner);
+        let n = (inner - offset).min(end - i);
+        arch::partial_sums(&grad[i - start..i - start + n], offset, partials);
+        i += n;
+        if offset + n == inner {
+            let c = run % channels;
+            bias_grad[c] = SumAdd::add(bias_grad[c], combine(*partials));
+            *partials = [-T::zero(); PARTIALS];
+        }
+    }
+}
+
+/// The sum of the partial sums in a fixed tree: `s[k] += s[k + h]` for `h` = 8, 4, 2, 1 and
+/// every `k < h`, then `s[0]`.
+#[inline]
+pub(crate) fn combine<T: Float>(mut sums: [T; PARTIALS]) -> T {
+    let mut half = PARTIALS / 2;
+    while half > 0 {
+        for k in 0..half {
+            sums[k] = SumAdd::add(sums[k], sums[k + half]);
+        }
+        half /= 2;
+    }
+    sums[0]
+}
+
+/// [`Activation::backward_biased`](crate::Activation::backward_biased) for any activation: the
+/// activation's own backward pass over blocks of [`TILE`] elements, each reduced into the bias
+/// gradient while it is still in L1. Lengths checked by the caller.
+pub(crate) fn backward_biased<T: Float + 'static, A: crate::Activation<T> + ?Sized>(
+    activation: &A,
+    forward: &[T],
+    grad_output: &[T],
+    layout: Channels,
+    grad_input: &mut [T],
+    bias_grad: &mut [T],
+) {
+    let mut partials = [-T::zero(); PARTIALS];
+    for start in (0..grad_input.len()).step_by(TILE) {
+        let end = (start + TILE).min(grad_input.len());
+        let block = &mut grad_input[start..end];
+        activation.backward(&forward[start..end], &grad_output[start..end], block);
+        reduce_piece(layout, start, block, bias_grad, &mut partials);
+    }
+}

@@ -6,7 +6,7 @@ use core::fmt;
 
 use num_traits::Float;
 
-use crate::arch::{self, Plan, SumAdd, PARTIALS};
+use crate::arch::{self, Io, Plan, SumAdd, PARTIALS};
 
 /// Which channel each element of a contiguous buffer belongs to, for a parameter with one value
 /// per channel (a bias, a slope): every broadcast of a 1-D parameter over a tensor stored in
@@ -176,13 +176,9 @@ fn layout_mismatch(method: &str, layout: Channels, len: usize, param: &str, para
 }
 
 /// Elements per piece of a fused pass: its parameter tile (on the stack), and the blocks that
-/// the backward pass reads back from L1.
+/// the backward pass reads back from L1. Long enough that a kernel call costs little beside
+/// its loop.
 const TILE: usize = 1024;
-
-/// Runs of one channel at least this long take the parameter as a constant; shorter runs, and
-/// channels-last rows shorter than this, read it from a tile. The short-slice length of the
-/// kernels, below which a call costs more than its loop.
-const RUN_MIN: usize = 64;
 
 /// Where a piece of a buffer finds its per-channel parameter.
 pub(crate) enum Param<'a, T> {
@@ -194,11 +190,11 @@ pub(crate) enum Param<'a, T> {
 
 /// Cuts `0..len` into pieces of one parameter pattern and calls `f(start, end, param)` for
 /// each, in order: the one place for the layout policy of the fused passes. Runs of one
-/// channel of at least [`RUN_MIN`] elements are one piece each with the parameter as a
-/// constant; channels-last rows of at least [`RUN_MIN`] elements read `params` itself; the
-/// rest read a tile of the parameter pattern, filled once where the pattern repeats within a
-/// tile, per piece otherwise. `len` is a whole number of blocks and `params` has one value per
-/// channel (checked by the caller).
+/// channel of at least [`TILE`] elements are one piece each, with the parameter as a constant;
+/// channels-last rows longer than a tile, or a buffer of one row, read `params` itself;
+/// everything else reads a tile of the parameter pattern, filled once where whole periods of
+/// the pattern fit in it, per piece otherwise. `len` is a whole number of blocks and `params`
+/// has one value per channel (checked by the caller).
 #[inline]
 pub(crate) fn for_each_piece<T: Float>(
     layout: Channels,
@@ -207,38 +203,59 @@ pub(crate) fn for_each_piece<T: Float>(
     mut f: impl FnMut(usize, usize, Param<'_, T>),
 ) {
     let Channels { channels, inner } = layout;
-    if inner >= RUN_MIN {
+    let period = channels * inner;
+    if len == 0 {
+        return;
+    }
+    if inner >= TILE {
         for (run, start) in (0..len).step_by(inner).enumerate() {
             f(start, start + inner, Param::Splat(params[run % channels]));
         }
-    } else if inner == 1 && channels >= RUN_MIN {
+    } else if inner == 1 && (period > TILE || len <= period) {
         for start in (0..len).step_by(channels) {
             f(start, start + channels, Param::Each(params));
         }
-    } else {
+    } else if period <= TILE {
+        // Whole periods fill the tile once: the first period run by run, then copies of it.
         let mut tile = [T::zero(); TILE];
-        let period = channels * inner;
-        // Pieces of whole periods share one tile; longer periods refill it per piece.
-        let piece = if period <= TILE {
-            TILE / period * period
-        } else {
-            TILE
-        };
-        let fill = |tile: &mut [T], start: usize| {
-            for (k, t) in tile.iter_mut().enumerate() {
-                *t = params[layout.channel_of(start + k)];
-            }
-        };
-        if period <= TILE {
-            fill(&mut tile[..piece.min(len)], 0);
+        let piece = (TILE / period * period).min(len);
+        fill(layout, params, &mut tile[..period], 0);
+        let (first, rest) = tile[..piece].split_at_mut(period);
+        for copy in rest.chunks_mut(period) {
+            copy.copy_from_slice(first);
         }
         for start in (0..len).step_by(piece) {
             let end = (start + piece).min(len);
-            if period > TILE {
-                fill(&mut tile[..end - start], start);
-            }
             f(start, end, Param::Each(&tile[..end - start]));
         }
+    } else {
+        let mut tile = [T::zero(); TILE];
+        for start in (0..len).step_by(TILE) {
+            let end = (start + TILE).min(len);
+            fill(layout, params, &mut tile[..end - start], start);
+            f(start, end, Param::Each(&tile[..end - start]));
+        }
+    }
+}
+
+/// Writes the parameters of elements `start..start + tile.len()` to `tile`, one run of a
+/// channel at a time.
+fn fill<T: Float>(layout: Channels, params: &[T], tile: &mut [T], start: usize) {
+    let inner = layout.inner;
+    let mut channel = layout.channel_of(start);
+    let mut done = 0;
+    // The first run may begin part way.
+    let mut run = inner - start % inner;
+    while done < tile.len() {
+        let n = run.min(tile.len() - done);
+        tile[done..done + n].fill(params[channel]);
+        done += n;
+        channel = if channel + 1 == layout.channels {
+            0
+        } else {
+            channel + 1
+        };
+        run = inner;
     }
 }
 
@@ -263,21 +280,18 @@ pub(crate) fn reduce_piece<T: Float + 'static>(
     let Channels { channels, inner } = layout;
     let end = start + grad.len();
     if inner == 1 {
-        // A run is one element: its sum is the element, added in row order. Each row (or
-        // the part of one in this piece) adds to the channels' values lane by lane.
-        let mut i = start;
-        while i < end {
-            let c = i % channels;
-            let n = (channels - c).min(end - i);
-            let row = &grad[i - start..i - start + n];
-            let acc = arch::Io::Accumulate {
-                fwd: row,
-                grad: row,
-                acc: &mut bias_grad[c..c + n],
-            };
-            arch::elementwise(arch::SumAdd, acc, Plan::Auto);
-            i += n;
+        // A run is one element: its sum is the element, added in row order, each row to the
+        // channels' values lane by lane: the part of a row this piece starts in, the whole
+        // rows, and the part of one it ends in.
+        let head = ((channels - start % channels) % channels).min(grad.len());
+        let c = start % channels;
+        arch::row_sums(&grad[..head], &mut bias_grad[c..c + head]);
+        let rows = (grad.len() - head) / channels * channels;
+        if rows > 0 {
+            arch::row_sums(&grad[head..head + rows], bias_grad);
         }
+        let tail = &grad[head + rows..];
+        arch::row_sums(tail, &mut bias_grad[..tail.len()]);
         return;
     }
     let mut i = start;
@@ -310,7 +324,9 @@ pub(crate) fn combine<T: Float>(mut sums: [T; PARTIALS]) -> T {
 
 /// [`Activation::backward_biased`](crate::Activation::backward_biased) for any activation: the
 /// activation's own backward pass over blocks of [`TILE`] elements, each reduced into the bias
-/// gradient while it is still in L1. Lengths checked by the caller.
+/// gradient while it is still in L1. Where the whole pass streams (out of cache), each block
+/// is computed into a tile on the stack, reduced there, and written out with streaming stores,
+/// which skip the read of the output's lines. Lengths checked by the caller.
 pub(crate) fn backward_biased<T: Float + 'static, A: crate::Activation<T> + ?Sized>(
     activation: &A,
     forward: &[T],
@@ -319,11 +335,115 @@ pub(crate) fn backward_biased<T: Float + 'static, A: crate::Activation<T> + ?Siz
     grad_input: &mut [T],
     bias_grad: &mut [T],
 ) {
+    let len = grad_input.len();
+    let plan = Plan::whole(len, arch::touched::<T>(len, 3, false));
+    let streaming = matches!(plan, Plan::Forced(_, true)).then_some(plan);
+    backward_biased_blocks(
+        activation,
+        forward,
+        grad_output,
+        layout,
+        grad_input,
+        bias_grad,
+        streaming,
+    );
+}
+
+/// [`backward_biased`] with the streaming decision made: `streaming` is the plan of the copies
+/// out of the tile, `None` for no tile.
+pub(crate) fn backward_biased_blocks<T: Float + 'static, A: crate::Activation<T> + ?Sized>(
+    activation: &A,
+    forward: &[T],
+    grad_output: &[T],
+    layout: Channels,
+    grad_input: &mut [T],
+    bias_grad: &mut [T],
+    streaming: Option<Plan>,
+) {
+    let len = grad_input.len();
     let mut partials = [-T::zero(); PARTIALS];
-    for start in (0..grad_input.len()).step_by(TILE) {
-        let end = (start + TILE).min(grad_input.len());
-        let block = &mut grad_input[start..end];
-        activation.backward(&forward[start..end], &grad_output[start..end], block);
-        reduce_piece(layout, start, block, bias_grad, &mut partials);
+    let mut tile = streaming.map(|_| [T::zero(); TILE]);
+    for start in (0..len).step_by(TILE) {
+        let end = (start + TILE).min(len);
+        let (forward, grad_output) = (&forward[start..end], &grad_output[start..end]);
+        if let (Some(tile), Some(plan)) = (&mut tile, streaming) {
+            let block = &mut tile[..end - start];
+            activation.backward(forward, grad_output, block);
+            reduce_piece(layout, start, block, bias_grad, &mut partials);
+            let io = Io::Map {
+                src: block,
+                dst: &mut grad_input[start..end],
+            };
+            arch::elementwise(arch::reference::Copy, io, plan);
+        } else {
+            let block = &mut grad_input[start..end];
+            activation.backward(forward, grad_output, block);
+            reduce_piece(layout, start, block, bias_grad, &mut partials);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::arch::Kernel;
+    use crate::{Activation, LeakyRelu, Relu};
+
+    /// The streaming path of the fused backward pass (which only buffers past half the
+    /// last-level cache take on their own) gives the bits of the plain one, with each kernel's
+    /// streaming copy, at misaligned outputs.
+    #[test]
+    fn backward_biased_streaming_equals_plain() {
+        let layouts = [
+            Channels::last(3),
+            Channels::last(1100),
+            Channels::first(3, 100),
+            Channels::first(2, 1500),
+        ];
+        let leaky = LeakyRelu::new(0.25_f32).unwrap();
+        let members: [&dyn Activation<f32>; 2] = [&Relu, &leaky];
+        for layout in layouts {
+            let n = 3 * layout.channels() * layout.inner();
+            let value = |i: usize, k: usize| ((i * k) % 37) as f32 / 8.0 - 2.0;
+            let forward: Vec<f32> = (0..n).map(|i| value(i, 7)).collect();
+            let grad: Vec<f32> = (0..n).map(|i| value(i, 11)).collect();
+            for act in members {
+                let mut want = vec![0.0_f32; n];
+                let mut want_bias = vec![0.5_f32; layout.channels()];
+                let plain = (&forward[..], &grad[..]);
+                backward_biased_blocks(
+                    act,
+                    plain.0,
+                    plain.1,
+                    layout,
+                    &mut want,
+                    &mut want_bias,
+                    None,
+                );
+                let mut direct = vec![0.0_f32; n];
+                act.backward(&forward, &grad, &mut direct);
+                assert_eq!(want, direct, "{layout}: the input gradient");
+                for &kernel in Kernel::ALL.iter().filter(|k| k.is_supported()) {
+                    let mut out = vec![0.0_f32; n + 1];
+                    let mut bias = vec![0.5_f32; layout.channels()];
+                    let plan = Some(Plan::Forced(kernel, true));
+                    backward_biased_blocks(
+                        act,
+                        plain.0,
+                        plain.1,
+                        layout,
+                        &mut out[1..],
+                        &mut bias,
+                        plan,
+                    );
+                    assert_eq!(&out[1..], &want[..], "{layout} {kernel:?}: input gradient");
+                    assert_eq!(bias, want_bias, "{layout} {kernel:?}: bias gradient");
+                }
+            }
+        }
     }
 }

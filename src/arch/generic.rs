@@ -846,3 +846,76 @@ impl<T: SimdElem> Body<T> for Partials<T> {
         }
     }
 }
+
+/// Sums of rows: for each of `rows` rows of `width` elements at `x`, in row order,
+/// `acc[c] = acc[c] + row[c]` with [`SumAdd`]'s rule, so each `acc[c]` is the sequential sum
+/// of its column whatever the kernel: the lanes run across columns. `x` is valid for reading
+/// `rows * width` elements and `acc` for reading and writing `width`, apart from `x`.
+///
+/// [`SumAdd`]: super::SumAdd
+pub(super) struct RowSums<T> {
+    pub(super) x: *const T,
+    pub(super) rows: usize,
+    pub(super) width: usize,
+    pub(super) acc: *mut T,
+}
+
+impl<T: Float> Job<T> for RowSums<T> {
+    type Output = ();
+    type On<U: SimdElem> = RowSums<U>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> RowSums<U> {
+        RowSums {
+            x: self.x.cast(),
+            rows: self.rows,
+            width: self.width,
+            acc: self.acc.cast(),
+        }
+    }
+    unsafe fn run_scalar(self) {
+        for r in 0..self.rows {
+            // SAFETY: row r lies within the rows * width elements at x.
+            let row = unsafe { self.x.add(r * self.width) };
+            // SAFETY: the row has width elements, and so has acc.
+            unsafe {
+                scalar_loop(
+                    super::SumAdd,
+                    Buffers { x: row, g: row },
+                    self.acc,
+                    0,
+                    self.width,
+                    &mut (),
+                )
+            };
+        }
+    }
+}
+
+impl<T: SimdElem> Body<T> for RowSums<T> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) {
+        let lanes = V::LANES;
+        let vectors = self.width / lanes * lanes;
+        for r in 0..self.rows {
+            // SAFETY: row r lies within the rows * width elements at x; acc has width
+            // elements; the vectors end at or before width; the ISA is the caller's.
+            unsafe {
+                let row = self.x.add(r * self.width);
+                let mut c = 0;
+                while c < vectors {
+                    let (x, old) = (V::load(row.add(c)), V::load(self.acc.add(c)));
+                    Op::lanes(super::SumAdd, x, x, old).store(self.acc.add(c));
+                    c += lanes;
+                }
+                scalar_loop(
+                    super::SumAdd,
+                    Buffers { x: row, g: row },
+                    self.acc,
+                    vectors,
+                    self.width,
+                    &mut (),
+                );
+            }
+        }
+    }
+}

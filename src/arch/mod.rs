@@ -568,6 +568,33 @@ pub(crate) fn partial_sums<T: Float + 'static>(x: &[T], phase: usize, sums: &mut
     unsafe { dispatch(kernel, job) }
 }
 
+/// Adds each row of `x` (rows of `acc.len()` elements, in order) to `acc` with [`SumAdd`]'s
+/// rule: each `acc[c]` gets its column's sequential sum, the same bits with every kernel
+/// ([`generic::RowSums`]). Panics unless `x` is a whole number of rows.
+#[inline]
+pub(crate) fn row_sums<T: Float + 'static>(x: &[T], acc: &mut [T]) {
+    let width = acc.len();
+    if width == 0 {
+        return;
+    }
+    assert!(x.len().is_multiple_of(width), "whole rows");
+    let job = generic::RowSums {
+        x: x.as_ptr(),
+        rows: x.len() / width,
+        width,
+        acc: acc.as_mut_ptr(),
+    };
+    let kernel = if is_short(x.len()) {
+        Kernel::Portable
+    } else {
+        Kernel::selected()
+    };
+    // SAFETY: the pointers come from the slices, valid for their lengths (x for rows * width
+    // elements, acc for width, and apart, as `&` and `&mut` borrows are); the selected kernel
+    // is supported.
+    unsafe { dispatch(kernel, job) }
+}
+
 /// Runs the elementwise operation `op` over `io`. Always inlined: the short path stays at the
 /// call site, and the rest goes out of line with its arguments in registers (passed by value,
 /// `io` would travel through memory).

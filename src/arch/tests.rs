@@ -24,7 +24,7 @@ use core::mem::size_of;
 
 use proptest::prelude::*;
 
-use super::generic::{Partials, ALIGN_MIN_VECTORS, PARTIALS, TALLY_MAX, UNROLL, WORD};
+use super::generic::{Partials, RowSums, ALIGN_MIN_VECTORS, PARTIALS, TALLY_MAX, UNROLL, WORD};
 use super::{
     counted, dispatch, elementwise, mask_backward, mask_forward, Accumulate, Backward, BiasSplat,
     BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast, ClipForm, Derivative, Io, Kernel,
@@ -933,6 +933,58 @@ fn partial_sums_every_length_phase_and_start() {
     }
     check::<f32>(0x5a);
     check::<f64>(0x5b);
+}
+
+/// The row sums of the bias gradient (channels last) on every kernel against the scalar rule
+/// written here: widths through two vectors of the widest kernel and a tail, a few rows,
+/// misaligned starts, raw-bit inputs and sums.
+#[test]
+fn row_sums_every_width_and_start() {
+    fn check<F: TestFloat>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let widths: Vec<usize> = if cfg!(miri) {
+            vec![0, 1, 7, 16, 17, 33]
+        } else {
+            (0..=40).collect()
+        };
+        for &width in &widths {
+            for rows in [0, 1, 3] {
+                for start in 0..2 {
+                    let x = rng.floats::<F>(start + rows * width);
+                    let x = &x[start..];
+                    let init = rng.floats::<F>(width);
+                    let mut want = init.clone();
+                    for row in x.chunks(width.max(1)) {
+                        for (s, &v) in want.iter_mut().zip(row) {
+                            *s = if v.is_nan() {
+                                v
+                            } else if s.is_nan() {
+                                *s
+                            } else {
+                                *s + v
+                            };
+                        }
+                    }
+                    for kernel in supported() {
+                        let mut acc = init.clone();
+                        let job = RowSums {
+                            x: x.as_ptr(),
+                            rows,
+                            width,
+                            acc: acc.as_mut_ptr(),
+                        };
+                        // SAFETY: `supported` lists only kernels this CPU runs; x holds
+                        // rows * width elements and acc width, apart.
+                        unsafe { dispatch(kernel, job) };
+                        let at = format!("{kernel:?} width {width} rows {rows} start {start}");
+                        assert_same_bits(&acc, &want, &at);
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>(0x6a);
+    check::<f64>(0x6b);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -91,7 +91,32 @@
 //!   built, is never checked again.
 //! - The slice functions and methods panic, before writing anything, when their slices differ
 //!   in length or a mask has the wrong number of words; the message names the method and both
-//!   lengths. Empty slices are fine and do nothing.
+//!   lengths. Empty slices are fine and do nothing. The fused bias passes also panic, before
+//!   writing, when the length is not a whole number of the [`Channels`] layout's blocks or the
+//!   bias has the wrong length.
+//!
+//! # Layer ops
+//!
+//! A layer adds a bias per unit or channel before its activation, and its backward pass needs
+//! the bias gradient, a sum per channel. [`Activation::forward_biased`] does `act(z + b[c])`
+//! in one pass over memory, bit for bit the two passes, and [`Activation::backward_biased`]
+//! writes the input gradient and adds the bias gradient, summed in one documented order, so
+//! the bits are the same on every kernel and CPU. [`Channels`] says which channel each element
+//! is in: channels last (a dense layer's `[batch, units]`, NHWC) or channels first (NCHW).
+//!
+//! ```
+//! use rectify::{Activation, Channels, Relu};
+//!
+//! let (z, bias) = ([0.5_f32, -1.0, -0.5, 2.0], [0.25, 0.5]);
+//! let mut y = [0.0_f32; 4];
+//! Relu.forward_biased(&z, &bias, Channels::last(2), &mut y); // a [2 x 2] batch
+//! assert_eq!(y, [0.75, 0.0, 0.0, 2.5]);
+//!
+//! let mut grad_z = [0.0_f32; 4];
+//! let mut grad_bias = [0.0_f32; 2];
+//! Relu.backward_biased(&y, &[1.0; 4], Channels::last(2), &mut grad_z, &mut grad_bias);
+//! assert_eq!((grad_z, grad_bias), ([1.0, 0.0, 0.0, 1.0], [1.0, 1.0]));
+//! ```
 //!
 //! # Training diagnostics
 //!

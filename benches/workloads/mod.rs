@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use num_traits::Float;
-use rectify::{Activation, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
+use rectify::{Activation, Channels, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// Elements per slice, from tiny to out of cache: 8, 64, 1Ki, 16Ki, 256Ki, 4Mi, 64Mi.
 pub const SIZES: [usize; 7] = [8, 64, 1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20];
@@ -403,5 +403,89 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             },
             references: vec![("sum", |x, g, o| rectify::__bench::sum(x, g, o, false))],
         },
+        Workload {
+            name: "relu_forward_biased",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                let layout = dense(x.len());
+                Relu.forward_biased(x, &bias::<T>()[..layout.channels()], layout, o)
+            },
+            naive: |x, _, o| {
+                let (bias, c) = (bias::<T>(), dense(x.len()).channels());
+                for (i, (o, &x)) in o.iter_mut().zip(x).enumerate() {
+                    *o = (x + bias[i % c]).max(T::zero());
+                }
+            },
+            references: vec![
+                ("two_passes", |x, _, o| {
+                    add_bias(x, o);
+                    rectify::relu_in_place(o);
+                }),
+                ("memcpy", |x, _, o| o.copy_from_slice(x)),
+                ("copy_stream", |x, _, o| rectify::__bench::copy(x, o, true)),
+            ],
+        },
+        Workload {
+            name: "relu_backward_biased",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                let layout = dense(x.len());
+                let bias_grad = &mut bias_grad[..layout.channels()];
+                Relu.backward_biased(x, g, layout, o, bias_grad);
+                black_box(bias_grad);
+            },
+            naive: |x, g, o| {
+                let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                let c = dense(x.len()).channels();
+                for (i, ((o, &x), &g)) in o.iter_mut().zip(x).zip(g).enumerate() {
+                    *o = if x > T::zero() { g } else { T::zero() };
+                    bias_grad[i % c] = bias_grad[i % c] + *o;
+                }
+                black_box(bias_grad);
+            },
+            references: vec![
+                ("two_passes", |x, g, o| {
+                    rectify::relu_backward(x, g, o);
+                    let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                    let c = dense(x.len()).channels();
+                    for row in o.chunks(c) {
+                        for (b, &v) in bias_grad.iter_mut().zip(row) {
+                            *b = *b + v;
+                        }
+                    }
+                    black_box(bias_grad);
+                }),
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
+        },
     ]
+}
+
+/// Units of the dense layer of the fused bias workloads.
+const BIAS_CHANNELS: usize = 64;
+
+/// A dense layer's `[batch, 64]` output (fewer units for a shorter slice).
+fn dense(len: usize) -> Channels {
+    Channels::last(len.clamp(1, BIAS_CHANNELS))
+}
+
+/// The bias of the fused workloads: one value per unit, both signs.
+fn bias<T: Float>() -> [T; BIAS_CHANNELS] {
+    core::array::from_fn(|c| T::from(c as f64 / 32.0 - 1.0).unwrap())
+}
+
+/// The first of the two passes of the fused forward: `out = x + bias`, row by row, the loop a
+/// user writes (the compiler vectorises it).
+fn add_bias<T: Float>(x: &[T], out: &mut [T]) {
+    let bias = bias::<T>();
+    let c = dense(x.len()).channels();
+    for (o, x) in out.chunks_mut(c).zip(x.chunks(c)) {
+        for ((o, &x), &b) in o.iter_mut().zip(x).zip(&bias) {
+            *o = x + b;
+        }
+    }
 }

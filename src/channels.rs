@@ -398,15 +398,19 @@ mod tests {
     /// streaming copy, at misaligned outputs.
     #[test]
     fn backward_biased_streaming_equals_plain() {
-        let layouts = [
-            Channels::last(3),
-            Channels::last(1100),
-            Channels::first(3, 100),
-            Channels::first(2, 1500),
-        ];
+        let layouts = if cfg!(miri) {
+            &[Channels::last(3), Channels::first(3, 20)][..]
+        } else {
+            &[
+                Channels::last(3),
+                Channels::last(1100),
+                Channels::first(3, 100),
+                Channels::first(2, 1500),
+            ][..]
+        };
         let leaky = LeakyRelu::new(0.25_f32).unwrap();
         let members: [&dyn Activation<f32>; 2] = [&Relu, &leaky];
-        for layout in layouts {
+        for &layout in layouts {
             let n = 3 * layout.channels() * layout.inner();
             let value = |i: usize, k: usize| ((i * k) % 37) as f32 / 8.0 - 2.0;
             let forward: Vec<f32> = (0..n).map(|i| value(i, 7)).collect();

@@ -35,7 +35,7 @@ use super::{
 #[path = "../../tests/api/common/mod.rs"]
 mod common;
 
-use common::{assert_same_bits, edge_pairs, Rng, TestFloat};
+use common::{assert_same_bits, edge_pairs, spec_sum_add, Rng, TestFloat};
 
 /// How an operation is laid over its buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -905,13 +905,7 @@ fn partial_sums_every_length_phase_and_start() {
                     let mut want = init;
                     for (j, &v) in x.iter().enumerate() {
                         let s = &mut want[(phase + j) % PARTIALS];
-                        *s = if v.is_nan() {
-                            v
-                        } else if s.is_nan() {
-                            *s
-                        } else {
-                            *s + v
-                        };
+                        *s = spec_sum_add(*s, v);
                     }
                     for kernel in supported() {
                         let mut sums = init;
@@ -956,13 +950,7 @@ fn row_sums_every_width_and_start() {
                     let mut want = init.clone();
                     for row in x.chunks(width.max(1)) {
                         for (s, &v) in want.iter_mut().zip(row) {
-                            *s = if v.is_nan() {
-                                v
-                            } else if s.is_nan() {
-                                *s
-                            } else {
-                                *s + v
-                            };
+                            *s = spec_sum_add(*s, v);
                         }
                     }
                     for kernel in supported() {

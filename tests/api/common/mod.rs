@@ -155,6 +155,18 @@ pub fn spec_backward<F: TestFloat>(forward: F, grad: F) -> F {
     }
 }
 
+/// The addition of the bias gradient's sums, as the docs give it: `a + b`, except that a NaN
+/// keeps its bits (`b` where `b` is NaN, otherwise `a` where `a` is NaN).
+pub fn spec_sum_add<F: TestFloat>(a: F, b: F) -> F {
+    if b.is_nan() {
+        b
+    } else if a.is_nan() {
+        a
+    } else {
+        a + b
+    }
+}
+
 /// Whether two results are the same: the same bits. Under Miri, any two NaNs: Rust leaves the
 /// payload of a NaN computed by arithmetic (a NaN gradient times a slope, a NaN gradient plus a
 /// value) unspecified, and Miri picks it at random, where hardware propagates the operand's.

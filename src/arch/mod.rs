@@ -548,8 +548,8 @@ impl Plan {
     }
 }
 
-/// Adds element `j` of `x` to `sums[(phase + j) % 16]`, each sum in element order, a NaN
-/// addend kept as it is: the same bits with every kernel ([`generic::Partials`]).
+/// Adds element `j` of `x` to `sums[(phase + j) % 16]`, each sum in element order, with
+/// [`SumAdd`]'s rule: the same bits with every kernel ([`generic::Partials`]).
 #[inline]
 pub(crate) fn partial_sums<T: Float + 'static>(x: &[T], phase: usize, sums: &mut [T; PARTIALS]) {
     let job = generic::Partials {

@@ -670,7 +670,8 @@ impl<T: Float> Op<T> for SumAdd {
 /// [`scalar::accumulate`]`(b, z)` (a NaN `z` passes as it is, so the bits do not depend on
 /// operand order) and rounds once, so that the result is the two passes' bit for bit. The bias
 /// comes from the second input, one per element: `g` with `BIAS_FIRST == false`, `x` with
-/// `BIAS_FIRST == true` (in place, where the output is the second input). `op` is unary.
+/// `BIAS_FIRST == true` (in place, where the output is the second input). `op` is unary. Not
+/// for the mask passes: [`Op::active`] sees only `x`, not the sum.
 #[derive(Clone, Copy)]
 pub(crate) struct BiasThen<O, const BIAS_FIRST: bool>(pub(crate) O);
 
@@ -720,7 +721,8 @@ impl<T: Float, O: Op<T>, const BIAS_FIRST: bool> Op<T> for BiasThen<O, BIAS_FIRS
     }
 }
 
-/// [`BiasThen`] with one bias for every element: `op(z + bias)`, `op` unary.
+/// [`BiasThen`] with one bias for every element: `op(z + bias)`, `op` unary; not for the mask
+/// passes either.
 #[derive(Clone, Copy)]
 pub(crate) struct BiasSplat<T, O> {
     pub(crate) op: O,

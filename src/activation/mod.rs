@@ -125,7 +125,9 @@ pub trait Activation<T: Float + 'static> {
     ///
     /// Provided as `self.derivative_at(forward) * grad`. The crate's types override it with a
     /// select, so that a dead unit gives `+0.0` even under an infinite gradient, and a NaN
-    /// `forward` comes back as it is.
+    /// `forward` comes back as it is. Where both factors are NaN, Rust leaves open which NaN
+    /// the product is, so the provided slice methods may return another NaN there than this
+    /// method does (the compiler can swap the operands of a vectorised loop).
     ///
     /// # Examples
     ///

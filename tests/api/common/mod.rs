@@ -191,6 +191,23 @@ pub fn assert_same_bits<F: TestFloat>(got: &[F], want: &[F], context: &str) {
     }
 }
 
+/// Panics unless `got` and `want` hold the same values: the same bits, or NaN where the other
+/// is NaN (for results whose NaN bits Rust leaves open).
+#[track_caller]
+pub fn assert_same_values<F: TestFloat>(got: &[F], want: &[F], context: &str) {
+    assert_eq!(got.len(), want.len(), "{context}: lengths differ");
+    let same = |a: F, b: F| a.bits() == b.bits() || (a.is_nan() && b.is_nan());
+    if let Some(i) = (0..got.len()).find(|&i| !same(got[i], want[i])) {
+        panic!(
+            "{context}: first difference at {i}: got {:?} ({:?}), want {:?} ({:?})",
+            got[i],
+            got[i].bits(),
+            want[i],
+            want[i].bits()
+        );
+    }
+}
+
 /// Bits of every element, for whole-slice comparisons.
 pub fn bits_of<F: TestFloat>(values: &[F]) -> Vec<F::Bits> {
     values.iter().map(|v| v.bits()).collect()

@@ -3,6 +3,7 @@
 //! bias gradient.
 
 use core::fmt;
+use core::ops::Range;
 
 use num_traits::Float;
 
@@ -178,7 +179,7 @@ fn layout_mismatch(method: &str, layout: Channels, len: usize, param: &str, para
 /// Elements per piece of a fused pass: its parameter tile (on the stack), and the blocks that
 /// the backward pass reads back from L1. Long enough that a kernel call costs little beside
 /// its loop.
-const TILE: usize = 1024;
+pub(crate) const TILE: usize = 1024;
 
 /// Where a piece of a buffer finds its per-channel parameter.
 pub(crate) enum Param<'a, T> {
@@ -188,52 +189,73 @@ pub(crate) enum Param<'a, T> {
     Each(&'a [T]),
 }
 
-/// Cuts `0..len` into pieces of one parameter pattern and calls `f(start, end, param)` for
-/// each, in order: the one place for the layout policy of the fused passes. Runs of one
-/// channel of at least [`TILE`] elements are one piece each, with the parameter as a constant;
-/// channels-last rows longer than a tile, or a buffer of one row, read `params` itself;
-/// everything else reads a tile of the parameter pattern, filled once where whole periods of
-/// the pattern fit in it, per piece otherwise. `len` is a whole number of blocks and `params`
-/// has one value per channel (checked by the caller).
+/// Cuts `range` of a buffer into pieces of one parameter pattern and calls
+/// `f(start, end, param)` for each, in order: the one place for the layout policy of the
+/// per-channel passes. Runs of one channel of at least [`TILE`] elements are one piece each,
+/// with the parameter as a constant. Every other piece reads its parameters one per element and
+/// lies within one block of [`TILE`] elements (blocks start at multiples of [`TILE`], so a caller
+/// that works block by block gets at most one such piece per block, or a block's worth of
+/// channels-last rows): channels-last rows longer than a tile, and a range within one row,
+/// read `params` itself; a pattern whose period fits in a tile reads a pattern tile filled once
+/// (a tile and a period of it, so that a piece starting anywhere in the period finds its
+/// parameters in order); longer periods fill a tile per piece. `range` lies within a buffer of
+/// a whole number of blocks, and `params` has one value per channel (checked by the caller).
 #[inline]
 pub(crate) fn for_each_piece<T: Float>(
     layout: Channels,
     params: &[T],
-    len: usize,
+    range: Range<usize>,
     mut f: impl FnMut(usize, usize, Param<'_, T>),
 ) {
     let Channels { channels, inner } = layout;
     let period = channels * inner;
-    if len == 0 {
+    let Range {
+        start: from,
+        end: to,
+    } = range;
+    // The end of the piece that starts at `start` and ends by `step`'s next multiple.
+    let next = |start: usize, step: usize| ((start / step + 1) * step).min(to);
+    if from >= to {
         return;
     }
     if inner >= TILE {
-        for (run, start) in (0..len).step_by(inner).enumerate() {
-            f(start, start + inner, Param::Splat(params[run % channels]));
+        let mut start = from;
+        while start < to {
+            let end = next(start, inner);
+            f(start, end, Param::Splat(params[layout.channel_of(start)]));
+            start = end;
         }
-    } else if inner == 1 && (period > TILE || len <= period) {
-        for start in (0..len).step_by(channels) {
-            f(start, start + channels, Param::Each(params));
+    } else if inner == 1 && (period > TILE || from / period == (to - 1) / period) {
+        let mut start = from;
+        while start < to {
+            let end = next(start, TILE).min(next(start, period));
+            let c = start % period;
+            f(start, end, Param::Each(&params[c..c + end - start]));
+            start = end;
         }
     } else if period <= TILE {
-        // Whole periods fill the tile once: the first period run by run, then copies of it.
-        let mut tile = [T::zero(); TILE];
-        let piece = (TILE / period * period).min(len);
-        fill(layout, params, &mut tile[..period], 0);
-        let (first, rest) = tile[..piece].split_at_mut(period);
+        let mut tile = [T::zero(); 2 * TILE];
+        let pattern = &mut tile[..TILE + period];
+        fill(layout, params, &mut pattern[..period], 0);
+        let (first, rest) = pattern.split_at_mut(period);
         for copy in rest.chunks_mut(period) {
-            copy.copy_from_slice(first);
+            copy.copy_from_slice(&first[..copy.len()]);
         }
-        for start in (0..len).step_by(piece) {
-            let end = (start + piece).min(len);
-            f(start, end, Param::Each(&tile[..end - start]));
+        let mut start = from;
+        while start < to {
+            let end = next(start, TILE);
+            let phase = start % period;
+            f(start, end, Param::Each(&tile[phase..phase + end - start]));
+            start = end;
         }
     } else {
         let mut tile = [T::zero(); TILE];
-        for start in (0..len).step_by(TILE) {
-            let end = (start + TILE).min(len);
+        let mut start = from;
+        while start < to {
+            let end = next(start, TILE);
             fill(layout, params, &mut tile[..end - start], start);
             f(start, end, Param::Each(&tile[..end - start]));
+            start = end;
         }
     }
 }

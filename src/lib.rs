@@ -205,6 +205,7 @@ pub use activation::{
     clip::Clip,
     clipped_relu::ClippedRelu,
     leaky_relu::LeakyRelu,
+    prelu::PRelu,
     rectifier::{ParseRectifierError, Rectifier},
     relu::Relu,
     thresholded_relu::ThresholdedRelu,

@@ -72,11 +72,7 @@ impl<T: Float> LeakyRelu<T> {
 
     #[inline(always)]
     pub(crate) fn member(&self) -> Member<T> {
-        if self.slope == T::zero() {
-            Member::Relu
-        } else {
-            Member::Leaky(self.slope)
-        }
+        Member::leaky(self.slope)
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod clipped_relu;
 pub(crate) mod leaky_relu;
 #[cfg(feature = "alloc")]
 pub(crate) mod mask;
+pub(crate) mod prelu;
 pub(crate) mod rectifier;
 pub(crate) mod relu;
 pub(crate) mod thresholded_relu;
@@ -371,7 +372,7 @@ pub trait Activation<T: Float + 'static> {
         let method = "forward_biased";
         check_len(method, "input", input.len(), "output", output.len());
         channels.check(method, input.len(), "bias", bias.len());
-        crate::channels::for_each_piece(channels, bias, input.len(), |start, end, param| {
+        crate::channels::for_each_piece(channels, bias, 0..input.len(), |start, end, param| {
             let (z, y) = (&input[start..end], &mut output[start..end]);
             match param {
                 Param::Splat(b) => {
@@ -410,7 +411,7 @@ pub trait Activation<T: Float + 'static> {
     #[track_caller]
     fn forward_biased_in_place(&self, values: &mut [T], bias: &[T], channels: Channels) {
         channels.check("forward_biased_in_place", values.len(), "bias", bias.len());
-        crate::channels::for_each_piece(channels, bias, values.len(), |start, end, param| {
+        crate::channels::for_each_piece(channels, bias, 0..values.len(), |start, end, param| {
             let values = &mut values[start..end];
             match param {
                 Param::Splat(b) => {
@@ -933,6 +934,7 @@ impl<T: Float> WithOp<T> for Scalar<T> {
 struct Pass<'a, T> {
     io: Io<'a, T>,
     accumulate: bool,
+    plan: Plan,
 }
 
 impl<T: Float + 'static> WithOp<T> for Pass<'_, T> {
@@ -940,22 +942,22 @@ impl<T: Float + 'static> WithOp<T> for Pass<'_, T> {
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
         if self.accumulate {
-            arch::elementwise(Accumulate(op), self.io, Plan::Auto)
+            arch::elementwise(Accumulate(op), self.io, self.plan)
         } else {
-            arch::elementwise(op, self.io, Plan::Auto)
+            arch::elementwise(op, self.io, self.plan)
         }
     }
 }
 
 /// A forward pass that counts what it writes.
-struct Counted<'a, T>(Io<'a, T>);
+struct Counted<'a, T>(Io<'a, T>, Plan);
 
 impl<T: Float + 'static> WithOp<T> for Counted<'_, T> {
     type Output = ActivationStats;
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) -> ActivationStats {
         let len = self.0.len();
-        let [active, zeros, nans] = arch::counted(op, self.0, Plan::Auto);
+        let [active, zeros, nans] = arch::counted(op, self.0, self.1);
         ActivationStats {
             active,
             zeros,
@@ -1024,7 +1026,7 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
         } = self;
         let len = out.len();
         let plan = Plan::whole(len, arch::touched::<T>(len, 2, false));
-        crate::channels::for_each_piece(channels, bias, len, |start, end, param| {
+        crate::channels::for_each_piece(channels, bias, 0..len, |start, end, param| {
             let out = &mut out[start..end];
             match (input, param) {
                 (Some(z), Param::Splat(bias)) => {
@@ -1061,6 +1063,18 @@ fn bit_value<T: Float>(active: bool) -> T {
         T::one()
     } else {
         T::zero()
+    }
+}
+
+impl<T: Float> Member<T> {
+    /// Leaky ReLU with this (finite) slope: ReLU for a zero slope.
+    #[inline(always)]
+    pub(crate) fn leaky(slope: T) -> Member<T> {
+        if slope == T::zero() {
+            Member::Relu
+        } else {
+            Member::Leaky(slope)
+        }
     }
 }
 
@@ -1161,6 +1175,7 @@ impl<T: Float + 'static> Member<T> {
         self.forward_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1195,6 +1210,7 @@ impl<T: Float + 'static> Member<T> {
         self.forward_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1209,6 +1225,7 @@ impl<T: Float + 'static> Member<T> {
         self.derivative_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1218,6 +1235,7 @@ impl<T: Float + 'static> Member<T> {
         self.derivative_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1233,6 +1251,7 @@ impl<T: Float + 'static> Member<T> {
         self.backward_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1250,6 +1269,7 @@ impl<T: Float + 'static> Member<T> {
         self.backward_op(Pass {
             io,
             accumulate: false,
+            plan: Plan::Auto,
         })
     }
 
@@ -1270,6 +1290,7 @@ impl<T: Float + 'static> Member<T> {
         self.backward_op(Pass {
             io,
             accumulate: true,
+            plan: Plan::Auto,
         })
     }
 
@@ -1278,15 +1299,16 @@ impl<T: Float + 'static> Member<T> {
     pub(crate) fn forward_with_stats(self, input: &[T], output: &mut [T]) -> ActivationStats {
         let method = "forward_with_stats";
         check_len(method, "input", input.len(), "output", output.len());
-        self.forward_op(Counted(Io::Map {
+        let io = Io::Map {
             src: input,
             dst: output,
-        }))
+        };
+        self.forward_op(Counted(io, Plan::Auto))
     }
 
     #[inline(always)]
     pub(crate) fn forward_in_place_with_stats(self, values: &mut [T]) -> ActivationStats {
-        self.forward_op(Counted(Io::InPlace(values)))
+        self.forward_op(Counted(Io::InPlace(values), Plan::Auto))
     }
 
     #[inline(always)]

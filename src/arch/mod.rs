@@ -20,8 +20,9 @@ use num_traits::Float;
 pub(crate) use generic::PARTIALS;
 pub(crate) use ops::{
     reference, Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative,
-    ClipFast, ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, Relu, SumAdd,
-    Thresholded, ThresholdedBackward, ThresholdedDerivative,
+    ClipFast, ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
+    PreluDerivative, PreluForward, Relu, SlopeTerm, SumAdd, Thresholded, ThresholdedBackward,
+    ThresholdedDerivative,
 };
 
 mod generic;
@@ -538,6 +539,16 @@ impl Plan {
             Plan::Auto
         } else {
             Plan::Forced(Kernel::selected(), streams(bytes))
+        }
+    }
+
+    /// The same plan without streaming stores: for the pieces a pass writes to a tile in L1
+    /// before it copies them out.
+    #[inline(always)]
+    pub(crate) fn in_cache(self) -> Plan {
+        match self {
+            Plan::Forced(kernel, _) => Plan::Forced(kernel, false),
+            Plan::Auto => Plan::Auto,
         }
     }
 

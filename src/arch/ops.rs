@@ -763,6 +763,172 @@ impl<T: Float, O: Op<T>> Op<T> for BiasSplat<T, O> {
     }
 }
 
+/// The lane mask of the lanes of `a` that are zero, either sign (`a` is never NaN: a slope).
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn zero_lanes<V: Vector>(a: V) -> V {
+    // SAFETY: the caller proved V's ISA. `!(a < 0) & (a <= 0)`, two lane masks.
+    unsafe { zero::<V>().gt(a).and_not(a.le(zero())) }
+}
+
+/// `a` where it is not zero, `+0.0` where it is (with `ZERO`; without, no slope is zero).
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn unless_zero<V: Vector, const ZERO: bool>(a: V, value: V) -> V {
+    // SAFETY: the caller proved V's ISA.
+    unsafe {
+        if ZERO {
+            zero_lanes(a).and_not(value)
+        } else {
+            value
+        }
+    }
+}
+
+/// `(x, slope)` from the loop's `(x, g)`: the slope is the second input, or with
+/// `SLOPE_FIRST` (in place, where the values are the second input) the first.
+#[inline(always)]
+fn slope_order<V, const SLOPE_FIRST: bool>(x: V, g: V) -> (V, V) {
+    if SLOPE_FIRST {
+        (g, x)
+    } else {
+        (x, g)
+    }
+}
+
+/// PReLU with a slope per element: leaky ReLU's forward pass at each element with its slope,
+/// and ReLU's where the slope is zero. `ZERO` says that some slope may be zero; without it
+/// none is, which spares two operations. The slope comes from the second input, or the first
+/// with `SLOPE_FIRST`.
+#[derive(Clone, Copy)]
+pub(crate) struct PreluForward<const ZERO: bool, const SLOPE_FIRST: bool>;
+
+impl<T: Float, const ZERO: bool, const SLOPE_FIRST: bool> Op<T>
+    for PreluForward<ZERO, SLOPE_FIRST>
+{
+    const BINARY: bool = true;
+    type Cast<U: Float> = Self;
+    fn cast<U: Float>(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, _old: T) -> T {
+        let (x, a) = slope_order::<_, SLOPE_FIRST>(x, g);
+        // The scalar function is ReLU's at a zero slope.
+        scalar::leaky_relu(x, a)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
+        let (x, a) = slope_order::<_, SLOPE_FIRST>(x, g);
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            // As Leaky; with a zero slope ReLU's `+0.0` also where `0 * -inf` is NaN.
+            let negative = unless_zero::<_, ZERO>(a, a.mul(x).add(zero()));
+            x.le(zero()).select(negative, x)
+        }
+    }
+}
+
+/// The derivative of [`PreluForward`]: leaky ReLU's with each element's slope, ReLU's where
+/// it is zero.
+#[derive(Clone, Copy)]
+pub(crate) struct PreluDerivative<const ZERO: bool, const SLOPE_FIRST: bool>;
+
+impl<T: Float, const ZERO: bool, const SLOPE_FIRST: bool> Op<T>
+    for PreluDerivative<ZERO, SLOPE_FIRST>
+{
+    const BINARY: bool = true;
+    type Cast<U: Float> = Self;
+    fn cast<U: Float>(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, _old: T) -> T {
+        let (x, a) = slope_order::<_, SLOPE_FIRST>(x, g);
+        scalar::leaky_relu_derivative(x, a)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
+        let (x, a) = slope_order::<_, SLOPE_FIRST>(x, g);
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let not_positive = x.le(zero()).select(unless_zero::<_, ZERO>(a, a), x);
+            x.gt(zero()).select(V::splat(T::one()), not_positive)
+        }
+    }
+}
+
+/// The backward pass of [`PreluForward`], the slope read from the output's previous value
+/// (the caller fills the output with the slopes): leaky ReLU's with each element's slope,
+/// ReLU's where it is zero. From a mask too (`x` one or zero).
+#[derive(Clone, Copy)]
+pub(crate) struct PreluBackward<const ZERO: bool>;
+
+impl<T: Float, const ZERO: bool> Op<T> for PreluBackward<ZERO> {
+    const BINARY: bool = true;
+    const READS_OUT: bool = true;
+    type Cast<U: Float> = Self;
+    fn cast<U: Float>(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, a: T) -> T {
+        scalar::leaky_relu_backward_one(x, a, g)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, a: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let negative = unless_zero::<_, ZERO>(a, a.mul(g));
+            let not_positive = x.le(zero()).select(negative, x);
+            x.gt(zero()).select(g, not_positive)
+        }
+    }
+}
+
+/// Each element's term of PReLU's slope gradient: `x * g` where `x <= 0`, `x` itself where it
+/// is NaN (so that the channel's sum is that NaN), `-0.0`, which adds nothing, where `x > 0`.
+#[derive(Clone, Copy)]
+pub(crate) struct SlopeTerm;
+
+impl SlopeTerm {
+    /// The scalar rule.
+    #[inline(always)]
+    pub(crate) fn of<T: Float>(x: T, g: T) -> T {
+        if x > T::zero() {
+            -T::zero()
+        } else if x <= T::zero() {
+            x * g
+        } else {
+            x
+        }
+    }
+}
+
+impl<T: Float> Op<T> for SlopeTerm {
+    const BINARY: bool = true;
+    type Cast<U: Float> = SlopeTerm;
+    fn cast<U: Float>(self) -> SlopeTerm {
+        SlopeTerm
+    }
+    #[inline(always)]
+    fn scalar(self, x: T, g: T, _old: T) -> T {
+        SlopeTerm::of(x, g)
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
+        // SAFETY: the caller proved V's ISA.
+        unsafe {
+            let not_positive = x.le(zero()).select(x.mul(g), x);
+            x.gt(zero()).select(V::splat(-T::zero()), not_positive)
+        }
+    }
+}
+
 /// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the
 /// benchmarks: what the memory system allows with the ReLU arithmetic taken out.
 pub(crate) mod reference {

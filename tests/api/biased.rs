@@ -28,7 +28,7 @@ fn spec_forward<F: TestFloat>(
 /// The bias gradient in the order the docs give, written from them: per run of `inner`
 /// elements, 16 interleaved sums from -0.0, the tree 8, 4, 2, 1, added to the channel's value
 /// in buffer order; a NaN keeps its bits through every addition.
-fn spec_bias_grad<F: TestFloat>(grad: &[F], layout: Channels, init: &[F]) -> Vec<F> {
+pub(crate) fn spec_bias_grad<F: TestFloat>(grad: &[F], layout: Channels, init: &[F]) -> Vec<F> {
     let add = spec_sum_add::<F>;
     let mut out = init.to_vec();
     let inner = layout.inner();
@@ -52,7 +52,7 @@ fn spec_bias_grad<F: TestFloat>(grad: &[F], layout: Channels, init: &[F]) -> Vec
 /// inner extents around the partial sums (16) and on both sides of every piece policy (a tile
 /// of 1024 elements: whole periods in one tile, a tile per piece, rows and runs longer than a
 /// tile).
-fn layouts() -> Vec<Channels> {
+pub(crate) fn layouts() -> Vec<Channels> {
     if cfg!(miri) {
         // Short ones (the piece policies are safe code; Miri watches the kernels' memory
         // accesses): rows and runs in a tile, with vectors and tails.
@@ -153,7 +153,7 @@ fn check_all<F: TestFloat>(
 }
 
 /// `n` finite values, signs and magnitudes from 2^-20 to 2^43 mixed.
-fn finite<F: TestFloat>(rng: &mut Rng, n: usize) -> Vec<F> {
+pub(crate) fn finite<F: TestFloat>(rng: &mut Rng, n: usize) -> Vec<F> {
     (0..n)
         .map(|_| {
             let r = rng.next_u64();

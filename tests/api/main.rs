@@ -7,6 +7,7 @@ mod common;
 mod activations;
 mod biased;
 mod edge;
+mod prelu;
 mod properties;
 mod slices;
 mod toolkit;

@@ -73,6 +73,7 @@
 //! | [`ClippedRelu`]`::new(c)`, `RELU6` | `+0.0` for `x <= 0`, `c` for `x >= c`, else `x` | `0 < x < c` | `c = +inf` |
 //! | [`Clip`]`::new(min, max)` | `min` for `x <= min`, `max` for `x >= max`, else `x` | `min < x < max` | `min = 0`, `max = +inf` |
 //! | [`ThresholdedRelu`]`::new(alpha)` | `x` for `x > alpha`, else `+0.0` | `x > alpha` | `alpha = 0` |
+//! | [`PRelu`]`::new(slopes, channels)` | [`LeakyRelu`] with the element's channel's slope | `x > 0` (the slope elsewhere) | a zero slope, at its channel |
 //!
 //! [`Activation::backward_accumulate`] adds to the gradient already there:
 //! `grad_input[i] + value`, or `value` itself where it is NaN (so the forward pass's NaN
@@ -93,7 +94,8 @@
 //!   in length or a mask has the wrong number of words; the message names the method and both
 //!   lengths. Empty slices are fine and do nothing. The fused bias passes also panic, before
 //!   writing, when the length is not a whole number of the [`Channels`] layout's blocks or the
-//!   bias has the wrong length.
+//!   bias has the wrong length; so do [`PRelu`]'s methods for their slopes and slope
+//!   gradient.
 //!
 //! # Layer ops
 //!
@@ -116,6 +118,25 @@
 //! let mut grad_bias = [0.0_f32; 2];
 //! Relu.backward_biased(&y, &[1.0; 4], Channels::last(2), &mut grad_z, &mut grad_bias);
 //! assert_eq!((grad_z, grad_bias), ([1.0, 0.0, 0.0, 1.0], [1.0, 1.0]));
+//! ```
+//!
+//! [`PRelu`] is leaky ReLU with a learned slope per channel of the same layouts; its backward
+//! pass adds the slope gradient, in the same fixed order, in the same pass:
+//!
+//! ```
+//! use rectify::{Channels, PRelu};
+//!
+//! let slopes = [0.25_f32, 0.5];
+//! let prelu = PRelu::new(&slopes, Channels::last(2))?;
+//! let z = [-4.0_f32, -4.0, 2.0, -2.0];
+//! let mut y = [0.0_f32; 4];
+//! prelu.forward(&z, &mut y);
+//! assert_eq!(y, [-1.0, -2.0, 2.0, -1.0]);
+//!
+//! let (mut grad_z, mut grad_slopes) = ([0.0_f32; 4], [0.0_f32; 2]);
+//! prelu.backward(&z, &[1.0; 4], &mut grad_z, &mut grad_slopes);
+//! assert_eq!((grad_z, grad_slopes), ([0.25, 0.5, 1.0, 0.5], [-4.0, -6.0]));
+//! # Ok::<(), rectify::ParamError>(())
 //! ```
 //!
 //! # Training diagnostics

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use num_traits::Float;
-use rectify::{Activation, Channels, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
+use rectify::{Activation, Channels, Clip, ClippedRelu, LeakyRelu, PRelu, Relu, ThresholdedRelu};
 
 /// Elements per slice, from tiny to out of cache: 8, 64, 1Ki, 16Ki, 256Ki, 4Mi, 64Mi.
 pub const SIZES: [usize; 7] = [8, 64, 1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20];
@@ -462,6 +462,101 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
             ],
         },
+        Workload {
+            name: "prelu_forward_dense",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| prelu_dense(x.len(), |p| p.forward(x, o)),
+            naive: |x, _, o| {
+                let (slopes, c) = (slopes::<T>(), dense(x.len()).channels());
+                for (i, (o, &x)) in o.iter_mut().zip(x).enumerate() {
+                    *o = if x > T::zero() { x } else { slopes[i % c] * x };
+                }
+            },
+            references: leaky_and_copies(),
+        },
+        Workload {
+            name: "prelu_forward_nchw",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                let (layout, n) = nchw(x.len());
+                let slopes = slopes::<T>();
+                let prelu = PRelu::new(&slopes[..layout.channels()], layout).expect("finite");
+                prelu.forward(&x[..n], &mut o[..n])
+            },
+            naive: |x, _, o| {
+                let ((layout, n), slopes) = (nchw(x.len()), slopes::<T>());
+                for (i, (o, &x)) in o[..n].iter_mut().zip(x).enumerate() {
+                    let a = slopes[layout.channel_of(i)];
+                    *o = if x > T::zero() { x } else { a * x };
+                }
+            },
+            // The same elements as PReLU: the largest whole number of images.
+            references: vec![("leaky_relu_slice", |x, _, o| {
+                let n = nchw(x.len()).1;
+                leaky().forward(&x[..n], &mut o[..n])
+            })],
+        },
+        Workload {
+            name: "prelu_backward_dense",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let mut slope_grad = [T::zero(); BIAS_CHANNELS];
+                let c = dense(x.len()).channels();
+                prelu_dense(x.len(), |p| p.backward(x, g, o, &mut slope_grad[..c]));
+                black_box(slope_grad);
+            },
+            naive: |x, g, o| {
+                let (slopes, c) = (slopes::<T>(), dense(x.len()).channels());
+                let mut slope_grad = [T::zero(); BIAS_CHANNELS];
+                for (i, ((o, &x), &g)) in o.iter_mut().zip(x).zip(g).enumerate() {
+                    let positive = x > T::zero();
+                    *o = if positive { g } else { slopes[i % c] * g };
+                    if !positive {
+                        slope_grad[i % c] = slope_grad[i % c] + x * g;
+                    }
+                }
+                black_box(slope_grad);
+            },
+            references: vec![
+                ("leaky_relu_backward", |x, g, o| leaky().backward(x, g, o)),
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
+        },
+        Workload {
+            name: "prelu_backward_nchw",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let (layout, n) = nchw(x.len());
+                let slopes = slopes::<T>();
+                let prelu = PRelu::new(&slopes[..layout.channels()], layout).expect("finite");
+                let mut slope_grad = [T::zero(); BIAS_CHANNELS];
+                let slope_grad = &mut slope_grad[..layout.channels()];
+                prelu.backward(&x[..n], &g[..n], &mut o[..n], slope_grad);
+                black_box(slope_grad);
+            },
+            naive: |x, g, o| {
+                let ((layout, n), slopes) = (nchw(x.len()), slopes::<T>());
+                let mut slope_grad = [T::zero(); BIAS_CHANNELS];
+                for (i, ((o, &x), &g)) in o[..n].iter_mut().zip(x).zip(g).enumerate() {
+                    let c = layout.channel_of(i);
+                    let positive = x > T::zero();
+                    *o = if positive { g } else { slopes[c] * g };
+                    if !positive {
+                        slope_grad[c] = slope_grad[c] + x * g;
+                    }
+                }
+                black_box(slope_grad);
+            },
+            references: vec![("leaky_relu_backward", |x, g, o| {
+                let n = nchw(x.len()).1;
+                leaky().backward(&x[..n], &g[..n], &mut o[..n])
+            })],
+        },
     ]
 }
 
@@ -471,6 +566,37 @@ const BIAS_CHANNELS: usize = 64;
 /// A dense layer's `[batch, 64]` output (fewer units for a shorter slice).
 fn dense(len: usize) -> Channels {
     Channels::last(len.clamp(1, BIAS_CHANNELS))
+}
+
+/// The slopes of the PReLU workloads: one per unit or channel, PyTorch's initial 0.25 and
+/// others around it.
+fn slopes<T: Float>() -> [T; BIAS_CHANNELS] {
+    core::array::from_fn(|c| T::from(0.25 + (c % 8) as f64 / 64.0).unwrap())
+}
+
+/// PReLU over a dense layer's `[batch, 64]` output (as [`dense`]), passed to `f`.
+fn prelu_dense<T: Float + 'static>(len: usize, f: impl FnOnce(PRelu<'_, T>)) {
+    let layout = dense(len);
+    let slopes = slopes::<T>();
+    f(PRelu::new(&slopes[..layout.channels()], layout).expect("finite slopes"))
+}
+
+/// NCHW images of 3 channels of 32 x 32 pixels, and how many elements of a slice of `len`
+/// they fill (whole images); one channel of `len` for a slice shorter than an image.
+fn nchw(len: usize) -> (Channels, usize) {
+    const IMAGE: usize = 3 * 1024;
+    if len >= IMAGE {
+        (Channels::first(3, 1024), len / IMAGE * IMAGE)
+    } else {
+        (Channels::first(1, len.max(1)), len)
+    }
+}
+
+/// References for PReLU: leaky ReLU with one slope, and the copies.
+fn leaky_and_copies<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
+    let mut references = copy_references();
+    references.insert(0, ("leaky_relu_slice", |x, _, o| leaky().forward(x, o)));
+    references
 }
 
 /// The bias of the fused workloads: one value per unit, both signs.

@@ -234,19 +234,12 @@ pub(crate) fn for_each_piece<T: Float>(
             start = end;
         }
     } else if period <= TILE {
-        let mut tile = [T::zero(); 2 * TILE];
-        let pattern = &mut tile[..TILE + period];
-        fill(layout, params, &mut pattern[..period], 0);
-        let (first, rest) = pattern.split_at_mut(period);
-        for copy in rest.chunks_mut(period) {
-            copy.copy_from_slice(&first[..copy.len()]);
-        }
-        let mut start = from;
-        while start < to {
-            let end = next(start, TILE);
-            let phase = start % period;
-            f(start, end, Param::Each(&tile[phase..phase + end - start]));
-            start = end;
+        // A short range zeroes a short tile.
+        let len = (to - from).min(TILE) + period;
+        if len <= SHORT_PATTERN {
+            periodic::<T, SHORT_PATTERN>(layout, params, len, from..to, f);
+        } else {
+            periodic::<T, { 2 * TILE }>(layout, params, len, from..to, f);
         }
     } else {
         let mut tile = [T::zero(); TILE];
@@ -257,6 +250,36 @@ pub(crate) fn for_each_piece<T: Float>(
             f(start, end, Param::Each(&tile[..end - start]));
             start = end;
         }
+    }
+}
+
+/// The elements of the shorter pattern tile of [`for_each_piece`], for short ranges.
+const SHORT_PATTERN: usize = 256;
+
+/// The pieces of [`for_each_piece`] for a pattern whose period fits in a tile: a pattern tile
+/// of `len` elements (a period and the longest piece) in an array of `N`, filled once, the
+/// first period run by run and the rest by copies of it.
+fn periodic<T: Float, const N: usize>(
+    layout: Channels,
+    params: &[T],
+    len: usize,
+    range: Range<usize>,
+    mut f: impl FnMut(usize, usize, Param<'_, T>),
+) {
+    let period = layout.channels * layout.inner;
+    let mut tile = [T::zero(); N];
+    let pattern = &mut tile[..len];
+    fill(layout, params, &mut pattern[..period], 0);
+    let (first, rest) = pattern.split_at_mut(period);
+    for copy in rest.chunks_mut(period) {
+        copy.copy_from_slice(&first[..copy.len()]);
+    }
+    let mut start = range.start;
+    while start < range.end {
+        let end = ((start / TILE + 1) * TILE).min(range.end);
+        let phase = start % period;
+        f(start, end, Param::Each(&tile[phase..phase + end - start]));
+        start = end;
     }
 }
 

@@ -9,7 +9,7 @@ use core::fmt;
 use num_traits::Float;
 
 use crate::arch::{self, Accumulate, Io, Op, Plan};
-use crate::channels::{Channels, Param};
+use crate::channels::{Channels, Param, TILE};
 use crate::mask::check_mask;
 use crate::scalar;
 use crate::slice::check_len;
@@ -428,6 +428,63 @@ pub trait Activation<T: Float + 'static> {
         });
     }
 
+    /// [`forward_biased`](Activation::forward_biased), returning the statistics of what it
+    /// wrote, as [`forward_with_stats`](Activation::forward_with_stats). The crate's types count
+    /// in the same pass over memory.
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased`](Activation::forward_biased), before anything is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Channels, Relu};
+    /// let mut y = [0.0_f32; 4];
+    /// let stats = Relu.forward_biased_with_stats(&[1.0, -1.0, 0.5, -2.0], &[0.5, -1.0], Channels::last(2), &mut y);
+    /// assert_eq!(y, [1.5, 0.0, 1.0, 0.0]);
+    /// assert_eq!((stats.active, stats.zeros), (2, 2));
+    /// ```
+    #[must_use = "the statistics are the reason to call this instead of forward_biased"]
+    #[track_caller]
+    fn forward_biased_with_stats(
+        &self,
+        input: &[T],
+        bias: &[T],
+        channels: Channels,
+        output: &mut [T],
+    ) -> ActivationStats {
+        self.forward_biased(input, bias, channels, output);
+        ActivationStats::of(output)
+    }
+
+    /// [`forward_biased_in_place`](Activation::forward_biased_in_place), returning the
+    /// statistics of what it wrote.
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased`](Activation::forward_biased), before anything is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Channels, Relu};
+    /// let mut z = [1.0_f32, -1.0, 0.5, -2.0];
+    /// let stats = Relu.forward_biased_in_place_with_stats(&mut z, &[0.5, -1.0], Channels::last(2));
+    /// assert_eq!(stats.sparsity(), 0.5);
+    /// ```
+    #[must_use = "the statistics are the reason to call this instead of forward_biased_in_place"]
+    #[track_caller]
+    fn forward_biased_in_place_with_stats(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+        channels: Channels,
+    ) -> ActivationStats {
+        self.forward_biased_in_place(values, bias, channels);
+        ActivationStats::of(values)
+    }
+
     /// The backward pass of [`forward_biased`](Activation::forward_biased): writes the input
     /// gradient, as [`backward`](Activation::backward) does, and adds the bias gradient (the
     /// sum of the input gradient over each channel) to `bias_grad`, in one pass over memory.
@@ -617,6 +674,73 @@ pub trait MaskedActivation<T: Float + 'static>: Activation<T> {
         nans
     }
 
+    /// [`Activation::forward_biased`] that also records the 1-bit mask of the activation's
+    /// input `input[i] + bias[c]`; returns the number of those inputs that are NaN. The crate's
+    /// types do it in one pass over memory.
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: as [`Activation::forward_biased`], and if `mask.len() !=
+    /// mask_words(input.len())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, MaskedActivation, Relu};
+    /// let mut y = [0.0_f32; 4];
+    /// let mut mask = [0_u64; 1];
+    /// let nans = Relu.forward_biased_masked(&[1.0, -1.0, 0.5, -2.0], &[0.5, -1.0], Channels::last(2), &mut y, &mut mask);
+    /// assert_eq!((y, mask[0], nans), ([1.5, 0.0, 1.0, 0.0], 0b0101, 0));
+    /// ```
+    #[must_use = "the NaN count is the one thing the mask cannot record"]
+    #[track_caller]
+    fn forward_biased_masked(
+        &self,
+        input: &[T],
+        bias: &[T],
+        channels: Channels,
+        output: &mut [T],
+        mask: &mut [u64],
+    ) -> usize {
+        let method = "forward_biased_masked";
+        check_len(method, "input", input.len(), "output", output.len());
+        channels.check(method, input.len(), "bias", bias.len());
+        check_mask(method, mask.len(), input.len());
+        output.copy_from_slice(input);
+        biased_masked_loop(self, output, bias, channels, mask)
+    }
+
+    /// [`Activation::forward_biased_in_place`] that also records the 1-bit mask, as
+    /// [`forward_biased_masked`](MaskedActivation::forward_biased_masked).
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased_masked`](MaskedActivation::forward_biased_masked).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, MaskedActivation, Relu};
+    /// let mut z = [1.0_f32, -1.0];
+    /// let mut mask = [0_u64; 1];
+    /// assert_eq!(Relu.forward_biased_in_place_masked(&mut z, &[-2.0], Channels::last(1), &mut mask), 0);
+    /// assert_eq!((z, mask[0]), ([0.0, 0.0], 0));
+    /// ```
+    #[must_use = "the NaN count is the one thing the mask cannot record"]
+    #[track_caller]
+    fn forward_biased_in_place_masked(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+        channels: Channels,
+        mask: &mut [u64],
+    ) -> usize {
+        let method = "forward_biased_in_place_masked";
+        channels.check(method, values.len(), "bias", bias.len());
+        check_mask(method, mask.len(), values.len());
+        biased_masked_loop(self, values, bias, channels, mask)
+    }
+
     /// The backward pass from the mask: `grad_input[i]` is
     /// [`backward_from_bit`](MaskedActivation::backward_from_bit)`(bit i, grad_output[i])`.
     ///
@@ -776,6 +900,27 @@ impl<T: Float + 'static, A: Activation<T> + ?Sized> Activation<T> for &A {
     ) {
         (**self).backward_biased(forward, grad_output, channels, grad_input, bias_grad)
     }
+    #[inline]
+    #[track_caller]
+    fn forward_biased_with_stats(
+        &self,
+        input: &[T],
+        bias: &[T],
+        channels: Channels,
+        output: &mut [T],
+    ) -> ActivationStats {
+        (**self).forward_biased_with_stats(input, bias, channels, output)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_biased_in_place_with_stats(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+        channels: Channels,
+    ) -> ActivationStats {
+        (**self).forward_biased_in_place_with_stats(values, bias, channels)
+    }
 }
 
 /// A reference to a masked activation is one, as for [`Activation`].
@@ -813,12 +958,68 @@ impl<T: Float + 'static, A: MaskedActivation<T> + ?Sized> MaskedActivation<T> fo
     fn backward_masked_accumulate(&self, mask: &[u64], grad_output: &[T], grad_input: &mut [T]) {
         (**self).backward_masked_accumulate(mask, grad_output, grad_input)
     }
+    #[inline]
+    #[track_caller]
+    fn forward_biased_masked(
+        &self,
+        input: &[T],
+        bias: &[T],
+        channels: Channels,
+        output: &mut [T],
+        mask: &mut [u64],
+    ) -> usize {
+        (**self).forward_biased_masked(input, bias, channels, output, mask)
+    }
+    #[inline]
+    #[track_caller]
+    fn forward_biased_in_place_masked(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+        channels: Channels,
+        mask: &mut [u64],
+    ) -> usize {
+        (**self).forward_biased_in_place_masked(values, bias, channels, mask)
+    }
+}
+
+/// The provided masked forward pass with a bias, in place: `values[i] = at(u)` with
+/// `u = values[i] + bias[c]`, the mask bit from `u`; returns the NaN `u`. Lengths checked by
+/// the caller.
+fn biased_masked_loop<T: Float + 'static, A: MaskedActivation<T> + ?Sized>(
+    act: &A,
+    values: &mut [T],
+    bias: &[T],
+    channels: Channels,
+    mask: &mut [u64],
+) -> usize {
+    let mut nans = 0;
+    for (k, (chunk, word)) in values.chunks_mut(64).zip(mask).enumerate() {
+        *word = 0;
+        for (i, v) in chunk.iter_mut().enumerate() {
+            let u = scalar::accumulate(bias[channels.channel_of(k * 64 + i)], *v);
+            nans += usize::from(u.is_nan());
+            *word |= u64::from(act.is_active(u)) << i;
+            *v = act.at(u);
+        }
+    }
+    nans
 }
 
 /// Bit `i` of a mask.
 #[inline(always)]
 fn bit(mask: &[u64], i: usize) -> bool {
     mask[i / 64] >> (i % 64) & 1 == 1
+}
+
+/// Checks a fused bias pass: `input` (where there is one) against `out`, and the layout.
+#[inline(always)]
+#[track_caller]
+fn check_biased<T>(method: &str, input: Option<&[T]>, bias: &[T], channels: Channels, out: &[T]) {
+    if let Some(input) = input {
+        check_len(method, "input", input.len(), "output", out.len());
+    }
+    channels.check(method, out.len(), "bias", bias.len());
 }
 
 /// Checks `forward` and `grad_output` against `grad_input` for a backward method.
@@ -1056,6 +1257,73 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
     }
 }
 
+/// A forward pass with a bias per channel that also counts its outputs or, with `mask`, fills
+/// the 1-bit mask of the activation's inputs: a tile of elements at a time (whole mask words),
+/// `input + bias` into a tile in L1, then the counting or masking pass of `op` from the tile to
+/// `out`, with the store kind of the whole pass. Returns the counts (active, zeros, NaN) or,
+/// with a mask, the NaN inputs first.
+struct BiasedTally<'a, T> {
+    input: Option<&'a [T]>,
+    bias: &'a [T],
+    channels: Channels,
+    out: &'a mut [T],
+    mask: Option<&'a mut [u64]>,
+}
+
+impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
+    type Output = [usize; 3];
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) -> [usize; 3] {
+        let BiasedTally {
+            input,
+            bias,
+            channels,
+            out,
+            mut mask,
+        } = self;
+        let len = out.len();
+        let plan = Plan::whole(len, arch::touched::<T>(len, 2, mask.is_some()));
+        let mut tile = [T::zero(); TILE];
+        let mut sums = [0; 3];
+        for start in (0..len).step_by(TILE) {
+            let end = (start + TILE).min(len);
+            let u = &mut tile[..end - start];
+            let z = &input.unwrap_or(out)[start..end];
+            crate::channels::for_each_piece(channels, bias, start..end, |s, e, param| {
+                let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
+                let copy = arch::reference::Copy;
+                match param {
+                    Param::Splat(bias) => {
+                        let io = Io::Map { src: z, dst: u };
+                        arch::elementwise(arch::BiasSplat { op: copy, bias }, io, plan.in_cache())
+                    }
+                    Param::Each(b) => {
+                        let io = Io::Zip {
+                            fwd: z,
+                            grad: b,
+                            dst: u,
+                        };
+                        arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan.in_cache())
+                    }
+                }
+            });
+            let io = Io::Map {
+                src: u,
+                dst: &mut out[start..end],
+            };
+            if let Some(words) = mask.as_deref_mut() {
+                let words = &mut words[start / 64..end.div_ceil(64)];
+                sums[0] += arch::mask_forward(op, io, words, plan);
+            } else {
+                for (sum, n) in sums.iter_mut().zip(arch::counted(op, io, plan)) {
+                    *sum += n;
+                }
+            }
+        }
+        sums
+    }
+}
+
 /// Bit `active` as the `x` a backward operation sees from a mask.
 #[inline(always)]
 fn bit_value<T: Float>(active: bool) -> T {
@@ -1189,19 +1457,71 @@ impl<T: Float + 'static> Member<T> {
         channels: Channels,
         out: &mut [T],
     ) {
-        let method = if let Some(input) = input {
-            check_len("forward_biased", "input", input.len(), "output", out.len());
+        let method = if input.is_some() {
             "forward_biased"
         } else {
             "forward_biased_in_place"
         };
-        channels.check(method, out.len(), "bias", bias.len());
+        check_biased(method, input, bias, channels, out);
         self.forward_op(Biased {
             input,
             bias,
             channels,
             out,
         })
+    }
+
+    /// [`Activation::forward_biased_with_stats`], in place where `input` is `None`; `method`
+    /// names the public method for the checks.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn forward_biased_stats(
+        self,
+        method: &str,
+        input: Option<&[T]>,
+        bias: &[T],
+        channels: Channels,
+        out: &mut [T],
+    ) -> ActivationStats {
+        check_biased(method, input, bias, channels, out);
+        let len = out.len();
+        let [active, zeros, nans] = self.forward_op(BiasedTally {
+            input,
+            bias,
+            channels,
+            out,
+            mask: None,
+        });
+        ActivationStats {
+            active,
+            zeros,
+            nans,
+            len,
+        }
+    }
+
+    /// [`MaskedActivation::forward_biased_masked`], in place where `input` is `None`.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn forward_biased_masked(
+        self,
+        method: &str,
+        input: Option<&[T]>,
+        bias: &[T],
+        channels: Channels,
+        out: &mut [T],
+        mask: &mut [u64],
+    ) -> usize {
+        check_biased(method, input, bias, channels, out);
+        check_mask(method, mask.len(), out.len());
+        let [nans, ..] = self.forward_op(BiasedTally {
+            input,
+            bias,
+            channels,
+            out,
+            mask: Some(mask),
+        });
+        nans
     }
 
     #[inline(always)]
@@ -1443,6 +1763,31 @@ macro_rules! activation_methods {
         ) {
             self.member().forward_biased(None, bias, channels, values)
         }
+        #[inline]
+        #[track_caller]
+        fn forward_biased_with_stats(
+            &self,
+            input: &[T],
+            bias: &[T],
+            channels: $crate::Channels,
+            output: &mut [T],
+        ) -> $crate::ActivationStats {
+            let method = "forward_biased_with_stats";
+            self.member()
+                .forward_biased_stats(method, Some(input), bias, channels, output)
+        }
+        #[inline]
+        #[track_caller]
+        fn forward_biased_in_place_with_stats(
+            &self,
+            values: &mut [T],
+            bias: &[T],
+            channels: $crate::Channels,
+        ) -> $crate::ActivationStats {
+            let method = "forward_biased_in_place_with_stats";
+            self.member()
+                .forward_biased_stats(method, None, bias, channels, values)
+        }
     };
 }
 
@@ -1492,6 +1837,33 @@ macro_rules! masked_activation_methods {
             let method = "backward_masked_accumulate";
             self.member()
                 .backward_masked(method, mask, Some(grad_output), grad_input, true)
+        }
+        #[inline]
+        #[track_caller]
+        fn forward_biased_masked(
+            &self,
+            input: &[T],
+            bias: &[T],
+            channels: $crate::Channels,
+            output: &mut [T],
+            mask: &mut [u64],
+        ) -> usize {
+            let method = "forward_biased_masked";
+            self.member()
+                .forward_biased_masked(method, Some(input), bias, channels, output, mask)
+        }
+        #[inline]
+        #[track_caller]
+        fn forward_biased_in_place_masked(
+            &self,
+            values: &mut [T],
+            bias: &[T],
+            channels: $crate::Channels,
+            mask: &mut [u64],
+        ) -> usize {
+            let method = "forward_biased_in_place_masked";
+            self.member()
+                .forward_biased_masked(method, None, bias, channels, values, mask)
         }
     };
 }

@@ -5,7 +5,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rectify::{Activation, Channels, LeakyRelu, Relu};
+use rectify::{
+    mask_words, Activation, ActivationStats, Channels, LeakyRelu, MaskedActivation, Relu,
+};
 
 use crate::activations::{members, Spec, UserRelu};
 use crate::common::{assert_same_bits, edge_pairs, spec_sum_add, Rng, TestFloat};
@@ -96,9 +98,66 @@ fn check_all<F: TestFloat>(
 ) {
     let n = z.len() - offset;
     let (z, g) = (&z[offset..], &g[offset..]);
-    let check = |act: &dyn Activation<F>, spec: &dyn Fn(F) -> F, name: &str| {
+    let check = |act: &dyn MaskedActivation<F>, spec: &dyn Fn(F) -> F, name: &str| {
         let at = format!("{name} {layout} len {n} offset {offset}");
         let want = spec_forward(spec, z, bias, layout);
+        // The stats of what the two steps write, and the mask of the activation's inputs.
+        let u = spec_forward(|u| u, z, bias, layout);
+        let want_stats = ActivationStats {
+            active: want.iter().filter(|&&y| y > F::zero()).count(),
+            zeros: want.iter().filter(|&&y| y == F::zero()).count(),
+            nans: want.iter().filter(|y| y.is_nan()).count(),
+            len: n,
+        };
+        let mut want_mask = vec![0_u64; mask_words(n)];
+        for (i, &u) in u.iter().enumerate() {
+            want_mask[i / 64] |= u64::from(act.is_active(u)) << (i % 64);
+        }
+        let want_nans = u.iter().filter(|u| u.is_nan()).count();
+        let mut buf = vec![F::nan(); n + offset];
+        let stats = act.forward_biased_with_stats(z, bias, layout, &mut buf[offset..]);
+        assert_same_bits(
+            &buf[offset..],
+            &want,
+            &format!("{at}: forward_biased_with_stats"),
+        );
+        assert_eq!(stats, want_stats, "{at}: forward_biased_with_stats");
+        let mut values = vec![F::zero(); offset];
+        values.extend_from_slice(z);
+        let stats = act.forward_biased_in_place_with_stats(&mut values[offset..], bias, layout);
+        assert_same_bits(
+            &values[offset..],
+            &want,
+            &format!("{at}: in place with stats"),
+        );
+        assert_eq!(
+            stats, want_stats,
+            "{at}: forward_biased_in_place_with_stats"
+        );
+        let mut buf = vec![F::nan(); n + offset];
+        let mut mask = vec![!0_u64; mask_words(n)];
+        let nans = act.forward_biased_masked(z, bias, layout, &mut buf[offset..], &mut mask);
+        assert_same_bits(
+            &buf[offset..],
+            &want,
+            &format!("{at}: forward_biased_masked"),
+        );
+        assert_eq!(
+            (&mask, nans),
+            (&want_mask, want_nans),
+            "{at}: forward_biased_masked"
+        );
+        let mut values = vec![F::zero(); offset];
+        values.extend_from_slice(z);
+        let mut mask = vec![!0_u64; mask_words(n)];
+        let nans =
+            act.forward_biased_in_place_masked(&mut values[offset..], bias, layout, &mut mask);
+        assert_same_bits(&values[offset..], &want, &format!("{at}: in place masked"));
+        assert_eq!(
+            (&mask, nans),
+            (&want_mask, want_nans),
+            "{at}: in place masked"
+        );
         let mut buf = vec![F::nan(); n + offset];
         act.forward_biased(z, bias, layout, &mut buf[offset..]);
         assert_same_bits(&buf[offset..], &want, &format!("{at}: forward_biased"));
@@ -111,7 +170,6 @@ fn check_all<F: TestFloat>(
             &format!("{at}: forward_biased_in_place"),
         );
         // Backward from the forward input `z + b`, which every member takes.
-        let u = spec_forward(|u| u, z, bias, layout);
         let mut want_gi = vec![F::zero(); n];
         act.backward(&u, g, &mut want_gi);
         let want_bg = spec_bias_grad(&want_gi, layout, init);

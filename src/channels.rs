@@ -181,6 +181,20 @@ fn layout_mismatch(method: &str, layout: Channels, len: usize, param: &str, para
 /// its loop.
 pub(crate) const TILE: usize = 1024;
 
+/// Runs `f` with a tile on the stack for a pass over `len` elements: [`TILE`] elements, or for a
+/// short pass a shorter tile that still holds it all, so that a short pass does not zero more
+/// than it uses. Its length is a multiple of 64 (whole mask words) that divides [`TILE`].
+#[inline(always)]
+pub(crate) fn with_tile<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+    if len <= 64 {
+        f(&mut [T::zero(); 64])
+    } else if len <= 256 {
+        f(&mut [T::zero(); 256])
+    } else {
+        f(&mut [T::zero(); TILE])
+    }
+}
+
 /// Where a piece of a buffer finds its per-channel parameter.
 pub(crate) enum Param<'a, T> {
     /// One value for the whole piece (a run of one channel).
@@ -193,12 +207,10 @@ pub(crate) enum Param<'a, T> {
 /// `f(start, end, param)` for each, in order: the one place for the layout policy of the
 /// per-channel passes. Runs of one channel of at least [`TILE`] elements are one piece each,
 /// with the parameter as a constant. Every other piece reads its parameters one per element and
-/// lies within one block of [`TILE`] elements (blocks start at multiples of [`TILE`], so a caller
-/// that works block by block gets at most one such piece per block, or a block's worth of
-/// channels-last rows): channels-last rows longer than a tile, and a range within one row,
-/// read `params` itself; a pattern whose period fits in a tile reads a pattern tile filled once
-/// (a tile and a period of it, so that a piece starting anywhere in the period finds its
-/// parameters in order); longer periods fill a tile per piece. `range` lies within a buffer of
+/// has at most [`TILE`] elements (callers that need blocks in L1 call it block by block):
+/// channels-last rows longer than a tile, and a range within one row, read `params` itself; a
+/// pattern whose period fits in a tile reads a tile of its whole periods, filled once, from
+/// the phase the piece starts at; longer periods fill a tile per piece. `range` lies within a buffer of
 /// a whole number of blocks, and `params` has one value per channel (checked by the caller).
 #[inline]
 pub(crate) fn for_each_piece<T: Float>(
@@ -234,12 +246,13 @@ pub(crate) fn for_each_piece<T: Float>(
             start = end;
         }
     } else if period <= TILE {
-        // A short range zeroes a short tile.
-        let len = (to - from).min(TILE) + period;
+        // The whole periods a tile holds, or for a short range what it reads of them: a
+        // short range zeroes a short tile.
+        let len = (TILE / period * period).min(to - from + period);
         if len <= SHORT_PATTERN {
             periodic::<T, SHORT_PATTERN>(layout, params, len, from..to, f);
         } else {
-            periodic::<T, { 2 * TILE }>(layout, params, len, from..to, f);
+            periodic::<T, TILE>(layout, params, len, from..to, f);
         }
     } else {
         let mut tile = [T::zero(); TILE];
@@ -257,8 +270,9 @@ pub(crate) fn for_each_piece<T: Float>(
 const SHORT_PATTERN: usize = 256;
 
 /// The pieces of [`for_each_piece`] for a pattern whose period fits in a tile: a pattern tile
-/// of `len` elements (a period and the longest piece) in an array of `N`, filled once, the
-/// first period run by run and the rest by copies of it.
+/// of `len` elements in an array of `N`, filled once, the first period run by run and the rest
+/// by copies of it. A piece starts anywhere in the period and ends where the tile's whole
+/// periods do (or the range), so that it reads the tile from its phase on.
 fn periodic<T: Float, const N: usize>(
     layout: Channels,
     params: &[T],
@@ -270,14 +284,18 @@ fn periodic<T: Float, const N: usize>(
     let mut tile = [T::zero(); N];
     let pattern = &mut tile[..len];
     fill(layout, params, &mut pattern[..period], 0);
-    let (first, rest) = pattern.split_at_mut(period);
-    for copy in rest.chunks_mut(period) {
-        copy.copy_from_slice(&first[..copy.len()]);
+    // Doubling the whole periods filled so far: a few copies, however short the period.
+    let mut filled = period;
+    while filled < len {
+        let n = filled.min(len - filled);
+        pattern.copy_within(..n, filled);
+        filled += n;
     }
+    let whole = TILE / period * period;
     let mut start = range.start;
     while start < range.end {
-        let end = ((start / TILE + 1) * TILE).min(range.end);
         let phase = start % period;
+        let end = (start - phase + whole).min(range.end);
         f(start, end, Param::Each(&tile[phase..phase + end - start]));
         start = end;
     }
@@ -287,6 +305,18 @@ fn periodic<T: Float, const N: usize>(
 /// channel at a time.
 fn fill<T: Float>(layout: Channels, params: &[T], tile: &mut [T], start: usize) {
     let inner = layout.inner;
+    if inner == 1 {
+        // Runs of one element: the parameters themselves, row by row.
+        let mut c = start % layout.channels;
+        for chunk in tile.chunks_mut(layout.channels) {
+            let len = chunk.len();
+            let n = len.min(layout.channels - c);
+            chunk[..n].copy_from_slice(&params[c..c + n]);
+            chunk[n..].copy_from_slice(&params[..len - n]);
+            c = (c + len) % layout.channels;
+        }
+        return;
+    }
     let mut channel = layout.channel_of(start);
     let mut done = 0;
     // The first run may begin part way.

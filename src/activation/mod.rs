@@ -9,7 +9,7 @@ use core::fmt;
 use num_traits::Float;
 
 use crate::arch::{self, Accumulate, Io, Op, Plan};
-use crate::channels::{Channels, Param, TILE};
+use crate::channels::{Channels, Param};
 use crate::mask::check_mask;
 use crate::scalar;
 use crate::slice::check_len;
@@ -1283,43 +1283,49 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
         } = self;
         let len = out.len();
         let plan = Plan::whole(len, arch::touched::<T>(len, 2, mask.is_some()));
-        let mut tile = [T::zero(); TILE];
         let mut sums = [0; 3];
-        for start in (0..len).step_by(TILE) {
-            let end = (start + TILE).min(len);
-            let u = &mut tile[..end - start];
-            let z = &input.unwrap_or(out)[start..end];
-            crate::channels::for_each_piece(channels, bias, start..end, |s, e, param| {
-                let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
-                let copy = arch::reference::Copy;
-                match param {
-                    Param::Splat(bias) => {
-                        let io = Io::Map { src: z, dst: u };
-                        arch::elementwise(arch::BiasSplat { op: copy, bias }, io, plan.in_cache())
+        crate::channels::with_tile(len, |tile: &mut [T]| {
+            let block = tile.len();
+            for start in (0..len).step_by(block) {
+                let end = (start + block).min(len);
+                let u = &mut tile[..end - start];
+                let z = &input.unwrap_or(out)[start..end];
+                crate::channels::for_each_piece(channels, bias, start..end, |s, e, param| {
+                    let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
+                    let copy = arch::reference::Copy;
+                    match param {
+                        Param::Splat(bias) => {
+                            let io = Io::Map { src: z, dst: u };
+                            arch::elementwise(
+                                arch::BiasSplat { op: copy, bias },
+                                io,
+                                plan.in_cache(),
+                            )
+                        }
+                        Param::Each(b) => {
+                            let io = Io::Zip {
+                                fwd: z,
+                                grad: b,
+                                dst: u,
+                            };
+                            arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan.in_cache())
+                        }
                     }
-                    Param::Each(b) => {
-                        let io = Io::Zip {
-                            fwd: z,
-                            grad: b,
-                            dst: u,
-                        };
-                        arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan.in_cache())
+                });
+                let io = Io::Map {
+                    src: u,
+                    dst: &mut out[start..end],
+                };
+                if let Some(words) = mask.as_deref_mut() {
+                    let words = &mut words[start / 64..end.div_ceil(64)];
+                    sums[0] += arch::mask_forward(op, io, words, plan);
+                } else {
+                    for (sum, n) in sums.iter_mut().zip(arch::counted(op, io, plan)) {
+                        *sum += n;
                     }
-                }
-            });
-            let io = Io::Map {
-                src: u,
-                dst: &mut out[start..end],
-            };
-            if let Some(words) = mask.as_deref_mut() {
-                let words = &mut words[start / 64..end.div_ceil(64)];
-                sums[0] += arch::mask_forward(op, io, words, plan);
-            } else {
-                for (sum, n) in sums.iter_mut().zip(arch::counted(op, io, plan)) {
-                    *sum += n;
                 }
             }
-        }
+        });
         sums
     }
 }

@@ -4,7 +4,7 @@ use num_traits::Float;
 
 use super::{check_backward, Member, ParamError, Pass, WithOp};
 use crate::arch::{self, Io, Op, Plan, PARTIALS};
-use crate::channels::{for_each_piece, reduce_piece, Channels, Param, TILE};
+use crate::channels::{for_each_piece, reduce_piece, with_tile, Channels, Param};
 use crate::mask::check_mask;
 use crate::slice::check_len;
 use crate::{ActivationStats, LeakyRelu};
@@ -460,38 +460,39 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             len,
             ..ActivationStats::default()
         };
-        let mut tile = [T::zero(); TILE];
-        for_each_piece(self.channels, self.slopes, 0..len, |start, end, param| {
-            let input = input.map(|x| &x[start..end]);
-            let out = &mut out[start..end];
-            let counts = match param {
-                Param::Splat(slope) => {
-                    let io = match input {
-                        Some(src) => Io::Map { src, dst: out },
-                        None => Io::InPlace(out),
-                    };
-                    Self::member(slope).forward_op(super::Counted(io, plan))
-                }
-                Param::Each(_) => {
-                    let tile = &mut tile[..end - start];
-                    let src = input.unwrap_or(out);
-                    self.unary_piece(Unary::Forward, Some(src), param, tile, plan.in_cache());
-                    let io = Io::Map {
-                        src: tile,
-                        dst: out,
-                    };
-                    let [active, zeros, nans] = arch::counted(arch::reference::Copy, io, plan);
-                    ActivationStats {
-                        active,
-                        zeros,
-                        nans,
-                        len: 0,
+        with_tile(len, |tile: &mut [T]| {
+            for_each_piece(self.channels, self.slopes, 0..len, |start, end, param| {
+                let input = input.map(|x| &x[start..end]);
+                let out = &mut out[start..end];
+                let counts = match param {
+                    Param::Splat(slope) => {
+                        let io = match input {
+                            Some(src) => Io::Map { src, dst: out },
+                            None => Io::InPlace(out),
+                        };
+                        Self::member(slope).forward_op(super::Counted(io, plan))
                     }
-                }
-            };
-            stats.active += counts.active;
-            stats.zeros += counts.zeros;
-            stats.nans += counts.nans;
+                    Param::Each(_) => {
+                        let tile = &mut tile[..end - start];
+                        let src = input.unwrap_or(out);
+                        self.unary_piece(Unary::Forward, Some(src), param, tile, plan.in_cache());
+                        let io = Io::Map {
+                            src: tile,
+                            dst: out,
+                        };
+                        let [active, zeros, nans] = arch::counted(arch::reference::Copy, io, plan);
+                        ActivationStats {
+                            active,
+                            zeros,
+                            nans,
+                            len: 0,
+                        }
+                    }
+                };
+                stats.active += counts.active;
+                stats.zeros += counts.zeros;
+                stats.nans += counts.nans;
+            })
         });
         stats
     }
@@ -558,22 +559,24 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     fn masked(&self, input: Option<&[T]>, out: &mut [T], mask: &mut [u64]) -> usize {
         let len = out.len();
         let plan = Plan::whole(len, arch::touched::<T>(len, 2, true));
-        let mut scratch = [T::zero(); TILE];
         let mut nans = 0;
-        for start in (0..len).step_by(TILE) {
-            let end = (start + TILE).min(len);
-            let words = &mut mask[start / 64..end.div_ceil(64)];
-            let src = input.unwrap_or(out);
-            let io = Io::Map {
-                src: &src[start..end],
-                dst: &mut scratch[..end - start],
-            };
-            nans += arch::mask_forward(arch::Relu, io, words, plan.in_cache());
-            for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                let input = input.map(|x| &x[s..e]);
-                self.unary_piece(Unary::Forward, input, param, &mut out[s..e], plan)
-            });
-        }
+        with_tile(len, |scratch: &mut [T]| {
+            let block = scratch.len();
+            for start in (0..len).step_by(block) {
+                let end = (start + block).min(len);
+                let words = &mut mask[start / 64..end.div_ceil(64)];
+                let src = input.unwrap_or(out);
+                let io = Io::Map {
+                    src: &src[start..end],
+                    dst: &mut scratch[..end - start],
+                };
+                nans += arch::mask_forward(arch::Relu, io, words, plan.in_cache());
+                for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
+                    let input = input.map(|x| &x[s..e]);
+                    self.unary_piece(Unary::Forward, input, param, &mut out[s..e], plan)
+                });
+            }
+        });
         nans
     }
 
@@ -687,32 +690,35 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     fn backward_from(&self, forward: &[T], mut dest: Dest<'_, T>, slope_grad: &mut [T]) {
         let len = dest.len();
         let plan = Plan::whole(len, arch::touched::<T>(len, 3, false));
-        let mut tile = [T::zero(); TILE];
-        let mut terms = [T::zero(); TILE];
         let mut partials = [-T::zero(); PARTIALS];
-        for start in (0..len).step_by(TILE) {
-            let end = (start + TILE).min(len);
-            let (x, g) = (&forward[start..end], dest.grad(start, end));
-            for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                let (x, g) = (&x[s - start..e - start], &g[s - start..e - start]);
-                let dst = &mut tile[s - start..e - start];
-                self.backward_piece(x, g, param, dst, plan.in_cache());
-            });
-            let io = Io::Zip {
-                fwd: x,
-                grad: g,
-                dst: &mut terms[..end - start],
-            };
-            arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
-            reduce_piece(
-                self.channels,
-                start,
-                &terms[..end - start],
-                slope_grad,
-                &mut partials,
-            );
-            dest.put(start, &tile[..end - start], plan);
-        }
+        with_tile(len, |tile: &mut [T]| {
+            with_tile(len, |terms: &mut [T]| {
+                let block = tile.len();
+                for start in (0..len).step_by(block) {
+                    let end = (start + block).min(len);
+                    let (x, g) = (&forward[start..end], dest.grad(start, end));
+                    for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
+                        let (x, g) = (&x[s - start..e - start], &g[s - start..e - start]);
+                        let dst = &mut tile[s - start..e - start];
+                        self.backward_piece(x, g, param, dst, plan.in_cache());
+                    });
+                    let io = Io::Zip {
+                        fwd: x,
+                        grad: g,
+                        dst: &mut terms[..end - start],
+                    };
+                    arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
+                    reduce_piece(
+                        self.channels,
+                        start,
+                        &terms[..end - start],
+                        slope_grad,
+                        &mut partials,
+                    );
+                    dest.put(start, &tile[..end - start], plan);
+                }
+            })
+        });
     }
 
     /// The input gradient of one piece into `dst`.
@@ -836,25 +842,27 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     fn backward_from_mask(&self, mask: &[u64], mut dest: Dest<'_, T>) {
         let len = dest.len();
         let plan = Plan::whole(len, arch::touched::<T>(len, 2, true));
-        let mut tile = [T::zero(); TILE];
-        for start in (0..len).step_by(TILE) {
-            let end = (start + TILE).min(len);
-            for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                let dst = &mut tile[s - start..e - start];
-                match param {
-                    Param::Splat(slope) => dst.fill(slope),
-                    Param::Each(slopes) => dst.copy_from_slice(slopes),
-                }
-            });
-            let work = super::MaskBackward {
-                words: &mask[start / 64..end.div_ceil(64)],
-                grad: Some(dest.grad(start, end)),
-                out: &mut tile[..end - start],
-                accumulate: false,
-            };
-            use arch::PreluBackward as B;
-            self.with_zero(work, B::<false>, B::<true>);
-            dest.put(start, &tile[..end - start], plan);
-        }
+        with_tile(len, |tile: &mut [T]| {
+            let block = tile.len();
+            for start in (0..len).step_by(block) {
+                let end = (start + block).min(len);
+                for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
+                    let dst = &mut tile[s - start..e - start];
+                    match param {
+                        Param::Splat(slope) => dst.fill(slope),
+                        Param::Each(slopes) => dst.copy_from_slice(slopes),
+                    }
+                });
+                let work = super::MaskBackward {
+                    words: &mask[start / 64..end.div_ceil(64)],
+                    grad: Some(dest.grad(start, end)),
+                    out: &mut tile[..end - start],
+                    accumulate: false,
+                };
+                use arch::PreluBackward as B;
+                self.with_zero(work, B::<false>, B::<true>);
+                dest.put(start, &tile[..end - start], plan);
+            }
+        });
     }
 }

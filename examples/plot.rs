@@ -1,75 +1,31 @@
 //! Draws every member of the family over [-4, 8], one panel each with its derivative (dashed),
-//! and a last panel with all of them together, ReLU on top: the plot in the README.
+//! PReLU with two channels of different slopes (a curve each), and a wide last panel with all
+//! of them together, ReLU on top: the plot in the README.
 //!
 //! `cargo run --release --example plot [path]` (default `relu.svg`).
 
+use plotters::coord::types::RangedCoordf32;
+use plotters::coord::Shift;
 use plotters::prelude::*;
-use rectify::{Activation, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
+use rectify::{Activation, Channels, Clip, ClippedRelu, LeakyRelu, PRelu, Relu, ThresholdedRelu};
 
-/// One member: its name, the activation, and its colour.
-type Member<'a> = (&'a str, &'a dyn Activation<f32>, RGBColor);
+/// A curve: its label, its colour, and `(x, f(x))` and `(x, f'(x))` over the range.
+struct Curve {
+    label: String,
+    color: RGBColor,
+    forward: Vec<(f32, f32)>,
+    derivative: Vec<(f32, f32)>,
+}
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| String::from("relu.svg"));
-    let leaky = LeakyRelu::new(0.1)?;
-    let clip = Clip::new(-1.0, 1.0)?;
-    let thresholded = ThresholdedRelu::new(1.0)?;
-    let members: [Member<'_>; 5] = [
-        ("Relu", &Relu, RGBColor(200, 30, 30)),
-        ("LeakyRelu(0.1)", &leaky, RGBColor(30, 150, 30)),
-        (
-            "ClippedRelu::RELU6",
-            &ClippedRelu::<f32>::RELU6,
-            RGBColor(200, 130, 0),
-        ),
-        ("Clip(-1, 1) (hardtanh)", &clip, RGBColor(30, 30, 200)),
-        ("ThresholdedRelu(1)", &thresholded, RGBColor(150, 30, 150)),
-    ];
-    let x: Vec<f32> = (0..=480).map(|i| -4.0 + i as f32 * 0.025).collect();
-    let curve = |act: &dyn Activation<f32>, derivative: bool| {
-        let mut y = vec![0.0; x.len()];
-        if derivative {
-            act.derivative(&x, &mut y);
-        } else {
-            act.forward(&x, &mut y);
-        }
-        x.iter().copied().zip(y).collect::<Vec<(f32, f32)>>()
-    };
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf32, RangedCoordf32>>;
 
-    let root = SVGBackend::new(&path, (1050, 640)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(
-        "ReLU and its family: f(x) solid, f'(x) dashed",
-        ("sans-serif", 24),
-    )?;
-    let panels = root.split_evenly((2, 3));
-    for ((name, act, color), panel) in members.iter().zip(&panels) {
-        let mut chart = ChartBuilder::on(panel)
-            .caption(*name, ("sans-serif", 18))
-            .margin(8)
-            .x_label_area_size(25)
-            .y_label_area_size(30)
-            .build_cartesian_2d(-4.0_f32..8.0, -1.5_f32..8.0)?;
-        chart
-            .configure_mesh()
-            .x_labels(7)
-            .y_labels(6)
-            .max_light_lines(1)
-            .draw()?;
-        chart.draw_series(LineSeries::new(curve(*act, false), color.stroke_width(2)))?;
-        chart.draw_series(DashedLineSeries::new(
-            curve(*act, true),
-            10,
-            8,
-            color.mix(0.7).stroke_width(1),
-        ))?;
-    }
-
-    // All together: each member dashed in its colour, ReLU solid on top.
-    let mut chart = ChartBuilder::on(&panels[5])
-        .caption("all of them, Relu on top", ("sans-serif", 18))
+/// A panel's axes over [-4, 8] x [-1.5, 8], with its caption.
+fn chart_on<'a, 'b>(
+    panel: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(panel)
+        .caption(caption, ("sans-serif", 18))
         .margin(8)
         .x_label_area_size(25)
         .y_label_area_size(30)
@@ -80,20 +36,105 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .y_labels(6)
         .max_light_lines(1)
         .draw()?;
-    for (name, act, color) in members.iter().skip(1).chain(members.iter().take(1)) {
-        let style = color.stroke_width(2);
-        let points = curve(*act, false);
-        if *name == "Relu" {
-            chart
-                .draw_series(LineSeries::new(points, style))?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-        } else {
-            chart
-                .draw_series(DashedLineSeries::new(points, 10, 6, style))?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+    Ok(chart)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| String::from("relu.svg"));
+    let x: Vec<f32> = (0..=480).map(|i| -4.0 + i as f32 * 0.025).collect();
+    let pairs = |y: Vec<f32>| x.iter().copied().zip(y).collect::<Vec<(f32, f32)>>();
+    let curve = |label: &str, act: &dyn Activation<f32>, color: RGBColor| {
+        let (mut y, mut dy) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        act.forward(&x, &mut y);
+        act.derivative(&x, &mut dy);
+        Curve {
+            label: label.into(),
+            color,
+            forward: pairs(y),
+            derivative: pairs(dy),
         }
+    };
+
+    let leaky = LeakyRelu::new(0.1)?;
+    let clip = Clip::new(-1.0, 1.0)?;
+    let thresholded = ThresholdedRelu::new(1.0)?;
+    let relu6 = ClippedRelu::<f32>::RELU6;
+    let mut panels: Vec<(&str, Vec<Curve>)> = vec![
+        ("Relu", vec![curve("Relu", &Relu, RGBColor(200, 30, 30))]),
+        (
+            "LeakyRelu(0.1)",
+            vec![curve("LeakyRelu(0.1)", &leaky, RGBColor(30, 150, 30))],
+        ),
+        (
+            "ClippedRelu::RELU6",
+            vec![curve("RELU6", &relu6, RGBColor(200, 130, 0))],
+        ),
+        (
+            "Clip(-1, 1) (hardtanh)",
+            vec![curve("Clip(-1, 1)", &clip, RGBColor(30, 30, 200))],
+        ),
+        (
+            "ThresholdedRelu(1)",
+            vec![curve(
+                "ThresholdedRelu(1)",
+                &thresholded,
+                RGBColor(150, 30, 150),
+            )],
+        ),
+    ];
+
+    // PReLU over two interleaved channels (channels last), one slope each: every x appears
+    // once per channel, and each channel's elements make its curve.
+    let slopes = [0.2_f32, 0.35];
+    let prelu = PRelu::new(&slopes, Channels::last(2))?;
+    let both: Vec<f32> = x.iter().flat_map(|&v| [v, v]).collect();
+    let (mut y, mut dy) = (vec![0.0; both.len()], vec![0.0; both.len()]);
+    prelu.forward(&both, &mut y);
+    prelu.derivative(&both, &mut dy);
+    let channel = |v: &[f32], c: usize| pairs(v.iter().skip(c).step_by(2).copied().collect());
+    let prelu_curves = (slopes.iter().enumerate())
+        .map(|(c, slope)| Curve {
+            label: format!("PRelu channel {c} (slope {slope})"),
+            color: [RGBColor(0, 140, 160), RGBColor(120, 90, 40)][c],
+            forward: channel(&y, c),
+            derivative: channel(&dy, c),
+        })
+        .collect();
+    panels.push(("PRelu, slopes [0.2, 0.35]", prelu_curves));
+
+    let root = SVGBackend::new(&path, (1050, 960)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(
+        "ReLU and its family: f(x) solid, f'(x) dashed",
+        ("sans-serif", 24),
+    )?;
+    let (top, bottom) = root.split_vertically(600);
+    for ((caption, curves), area) in panels.iter().zip(&top.split_evenly((2, 3))) {
+        let mut chart = chart_on(area, caption)?;
+        for c in curves {
+            let style = c.color.stroke_width(2);
+            chart.draw_series(LineSeries::new(c.forward.clone(), style))?;
+            let dashed = c.color.mix(0.7).stroke_width(1);
+            chart.draw_series(DashedLineSeries::new(c.derivative.clone(), 10, 8, dashed))?;
+        }
+    }
+
+    // All together: each curve dashed in its colour, ReLU solid on top.
+    let mut chart = chart_on(&bottom, "all of them, Relu on top")?;
+    let all: Vec<&Curve> = panels.iter().flat_map(|(_, curves)| curves).collect();
+    for c in all.iter().skip(1).chain(all.iter().take(1)) {
+        let style = c.color.stroke_width(2);
+        let points = c.forward.clone();
+        let series = if c.label == "Relu" {
+            chart.draw_series(LineSeries::new(points, style))?
+        } else {
+            chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?
+        };
+        series
+            .label(c.label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
     }
     chart
         .configure_series_labels()
@@ -103,6 +144,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .border_style(BLACK)
         .draw()?;
     root.present()?;
-    println!("wrote {path}: relu, leaky relu, relu6, clip and thresholded relu over [-4, 8]");
+    println!(
+        "wrote {path}: relu, leaky relu, relu6, clip, thresholded relu and prelu (two slopes) \
+         over [-4, 8]"
+    );
     Ok(())
 }

@@ -8,8 +8,8 @@
 mod common;
 
 use rectify::{
-    mask_words, ActivationStats, Clip, ClippedRelu, LeakyRelu, MaskedActivation, Rectifier, Relu,
-    ThresholdedRelu,
+    mask_words, ActivationStats, Channels, Clip, ClippedRelu, LeakyRelu, MaskedActivation, PRelu,
+    Rectifier, Relu, ThresholdedRelu,
 };
 
 use std::sync::Barrier;
@@ -42,8 +42,8 @@ impl Results {
     }
 }
 
-/// Every method of every activation type (and the free functions), each once: its outputs,
-/// masks and counts, in order.
+/// Every method of every activation type (the fused bias passes and `PRelu` included, and the
+/// free functions), each once: its outputs, masks and counts, in order.
 fn results(x: &[f32], g: &[f32]) -> Results {
     let leaky = LeakyRelu::new(0.01).unwrap();
     let clip = Clip::new(-1.0, 1.0).unwrap();
@@ -109,6 +109,36 @@ fn results(x: &[f32], g: &[f32]) -> Results {
         let mut acc = g.to_vec();
         act.backward_masked_accumulate(&mask, g, &mut acc);
         outputs.push(acc);
+        // The fused bias passes, over channels first with an inner extent (LEN is a multiple
+        // of its block of 4).
+        let (bias, channels) = ([0.5_f32, -0.25], Channels::first(2, 2));
+        act.forward_biased(x, &bias, channels, &mut out);
+        outputs.push(out.clone());
+        let mut values = x.to_vec();
+        act.forward_biased_in_place(&mut values, &bias, channels);
+        outputs.push(values);
+        counts.extend(stats(
+            act.forward_biased_with_stats(x, &bias, channels, &mut out),
+        ));
+        outputs.push(out.clone());
+        let mut values = x.to_vec();
+        counts.extend(stats(act.forward_biased_in_place_with_stats(
+            &mut values,
+            &bias,
+            channels,
+        )));
+        outputs.push(values);
+        counts.push(act.forward_biased_masked(x, &bias, channels, &mut out, &mut mask));
+        outputs.push(out.clone());
+        masks.push(mask.clone());
+        let mut values = x.to_vec();
+        counts.push(act.forward_biased_in_place_masked(&mut values, &bias, channels, &mut mask));
+        outputs.push(values);
+        masks.push(mask.clone());
+        let mut bias_grad = vec![1.0_f32; 2];
+        act.backward_biased(x, g, channels, &mut out, &mut bias_grad);
+        outputs.push(out.clone());
+        outputs.push(bias_grad);
         #[cfg(feature = "alloc")]
         {
             let mut owned = rectify::ActivationMask::new(act);
@@ -117,6 +147,7 @@ fn results(x: &[f32], g: &[f32]) -> Results {
             outputs.push(out.clone());
         }
     }
+    prelu_results(x, g, &mut outputs, &mut masks, &mut counts);
     rectify::relu_slice(x, &mut out);
     outputs.push(out.clone());
     rectify::relu_backward(x, g, &mut out);
@@ -126,6 +157,62 @@ fn results(x: &[f32], g: &[f32]) -> Results {
         masks,
         counts,
     }
+}
+
+/// Every method of `PRelu` (channels last, one slope zero), each once.
+fn prelu_results(
+    x: &[f32],
+    g: &[f32],
+    outputs: &mut Vec<Vec<f32>>,
+    masks: &mut Vec<Vec<u64>>,
+    counts: &mut Vec<usize>,
+) {
+    let slopes = [0.25_f32, 0.0, -0.5, 0.01];
+    let prelu = PRelu::new(&slopes, Channels::last(4)).unwrap();
+    let n = x.len();
+    let mut out = vec![0.0_f32; n];
+    let mut mask = vec![0_u64; mask_words(n)];
+    let stats = |s: ActivationStats| [s.active, s.zeros, s.nans, s.len];
+    prelu.forward(x, &mut out);
+    outputs.push(out.clone());
+    let mut values = x.to_vec();
+    prelu.forward_in_place(&mut values);
+    outputs.push(values);
+    prelu.derivative(x, &mut out);
+    outputs.push(out.clone());
+    let mut values = x.to_vec();
+    prelu.derivative_in_place(&mut values);
+    outputs.push(values);
+    counts.extend(stats(prelu.forward_with_stats(x, &mut out)));
+    outputs.push(out.clone());
+    let mut values = x.to_vec();
+    counts.extend(stats(prelu.forward_in_place_with_stats(&mut values)));
+    outputs.push(values);
+    counts.push(prelu.forward_masked(x, &mut out, &mut mask));
+    outputs.push(out.clone());
+    masks.push(mask.clone());
+    let mut values = x.to_vec();
+    counts.push(prelu.forward_in_place_masked(&mut values, &mut mask));
+    outputs.push(values);
+    masks.push(mask.clone());
+    let mut slope_grad = vec![0.0_f32; 4];
+    prelu.backward(x, g, &mut out, &mut slope_grad);
+    outputs.push(out.clone());
+    let mut grad = g.to_vec();
+    prelu.backward_in_place(x, &mut grad, &mut slope_grad);
+    outputs.push(grad);
+    let mut acc = g.to_vec();
+    prelu.backward_accumulate(x, g, &mut acc, &mut slope_grad);
+    outputs.push(acc);
+    outputs.push(slope_grad);
+    prelu.backward_masked(&mask, g, &mut out);
+    outputs.push(out.clone());
+    let mut grad = g.to_vec();
+    prelu.backward_masked_in_place(&mask, &mut grad);
+    outputs.push(grad);
+    let mut acc = g.to_vec();
+    prelu.backward_masked_accumulate(&mask, g, &mut acc);
+    outputs.push(acc);
 }
 
 #[test]

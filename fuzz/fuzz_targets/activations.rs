@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use rectify::{mask_words, Activation, MaskedActivation};
 
 mod common;
-use common::{accumulate, activation, check, same, Float, Guarded, Reader};
+use common::{accumulate, activation, check, Float, Guarded, Reader};
 
 fn run<F: Float>(r: &mut Reader<'_>) {
     let Some(act) = activation::<F>(r) else {
@@ -175,11 +175,4 @@ fn run<F: Float>(r: &mut Reader<'_>) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
-    let mut r = Reader(data);
-    if r.byte() & 1 == 0 {
-        run::<f32>(&mut r);
-    } else {
-        run::<f64>(&mut r);
-    }
-});
+fuzz_target!(|data: &[u8]| common::by_type(data, run::<f32>, run::<f64>));

@@ -121,10 +121,15 @@ impl<F: Float> Outputs<F> {
         }
     }
 
-    /// Every cell, to check that a panicking call wrote nothing.
-    fn snapshot(&self) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
-        let bits = |g: &Guarded<F>| g.cells.iter().map(|c| c.bits()).collect();
-        (bits(&self.out), self.mask.clone(), bits(&self.grads))
+    /// Panics unless `call` panics without writing a cell.
+    fn assert_panics_unwritten(&mut self, name: &str, call: impl FnOnce(&mut Self)) {
+        let snapshot = |o: &Self| {
+            let bits = |g: &Guarded<F>| g.cells.iter().map(|c| c.bits()).collect::<Vec<_>>();
+            (bits(&o.out), o.mask.clone(), bits(&o.grads))
+        };
+        let before = snapshot(self);
+        assert!(panics(|| call(self)), "{name}: did not panic");
+        assert_eq!(before, snapshot(self), "{name}: wrote before panicking");
     }
 }
 
@@ -256,14 +261,9 @@ fn run<F: Float>(r: &mut Reader<'_>) {
             if bad == Bad::Grads && !(8..=10).contains(&method) {
                 return;
             }
-            let before = o.snapshot();
-            assert!(
-                panics(|| {
-                    let _ = call(&mut o);
-                }),
-                "{name}: did not panic"
-            );
-            assert_eq!(before, o.snapshot(), "{name}: wrote before panicking");
+            o.assert_panics_unwritten(&name, |o| {
+                let _ = call(o);
+            });
             return;
         }
         let count = call(&mut o);
@@ -376,18 +376,9 @@ fn run<F: Float>(r: &mut Reader<'_>) {
         if (bad == Bad::Grads) != (method == 20) && bad != Bad::Ragged {
             return;
         }
-        let before = o.snapshot();
-        assert!(
-            panics(|| {
-                let _ = call(&mut o);
-            }),
-            "{name} {act:?}: did not panic"
-        );
-        assert_eq!(
-            before,
-            o.snapshot(),
-            "{name} {act:?}: wrote before panicking"
-        );
+        o.assert_panics_unwritten(&format!("{name} {act:?}"), |o| {
+            let _ = call(o);
+        });
         return;
     }
     let name = format!("{name} {act:?}");
@@ -433,11 +424,4 @@ fn run<F: Float>(r: &mut Reader<'_>) {
     o.check_untouched(&name, !(18..=19).contains(&method), true, &grads_init);
 }
 
-fuzz_target!(|data: &[u8]| {
-    let mut r = Reader(data);
-    if r.byte() & 1 == 0 {
-        run::<f32>(&mut r);
-    } else {
-        run::<f64>(&mut r);
-    }
-});
+fuzz_target!(|data: &[u8]| common::by_type(data, run::<f32>, run::<f64>));

@@ -146,3 +146,13 @@ pub fn accumulate<F: Float>(old: F, value: F) -> F {
         old + value
     }
 }
+
+/// Runs `f32` or `f64` on the rest of `data`, as its first byte says.
+pub fn by_type(data: &[u8], f32: fn(&mut Reader<'_>), f64: fn(&mut Reader<'_>)) {
+    let mut r = Reader(data);
+    if r.byte() & 1 == 0 {
+        f32(&mut r);
+    } else {
+        f64(&mut r);
+    }
+}

@@ -2,6 +2,8 @@
 //! naive loop users write and references that move the same bytes (memcpy, a copy and a
 //! streaming copy on rectify's kernel loop, a read-modify-write in place, a two-input sum).
 //!
+//! With `--features ndarray`, also `ArrayActivation` on arrays of several layouts.
+//!
 //! `cargo bench --bench relu`, or a filter such as `cargo bench --bench relu -- relu_slice/f32`.
 //! Compare medians within one run, as ratios; `examples/throughput.rs` prints those directly.
 
@@ -44,9 +46,59 @@ fn bench_type<T: Float + 'static>(c: &mut Criterion, type_name: &str) {
     }
 }
 
+/// `ArrayActivation` (feature `ndarray`), f32 ReLU in place on square matrices: C order (the
+/// reference), F order and a permuted view (both one slice), and every second column against
+/// ndarray's `mapv_inplace(|x| x.max(0.0))` on the same view.
+#[cfg(feature = "ndarray")]
+fn bench_arrays(c: &mut Criterion) {
+    use ndarray::{s, Array2, ShapeBuilder};
+    use rectify::{ArrayActivation, Relu};
+
+    let mut group = c.benchmark_group("array_relu_in_place/f32");
+    for side in [32, 128, 512, 2048] {
+        let n = side * side;
+        let x = inputs::<f32>(n, 0);
+        let mut c_order = Array2::from_shape_vec((side, side), x.clone()).unwrap();
+        let mut f_order = Array2::from_shape_vec((side, side).f(), x.clone()).unwrap();
+        let mut wide = Array2::from_shape_vec((side, side), x).unwrap();
+        group.throughput(Throughput::Bytes((2 * n * size_of::<f32>()) as u64));
+        if n >= 4 << 20 {
+            group.sample_size(10);
+        }
+        group.bench_function(BenchmarkId::new("c_order", n), |b| {
+            b.iter(|| Relu.forward_array_in_place(black_box(&mut c_order)))
+        });
+        group.bench_function(BenchmarkId::new("f_order", n), |b| {
+            b.iter(|| Relu.forward_array_in_place(black_box(&mut f_order)))
+        });
+        group.bench_function(BenchmarkId::new("permuted", n), |b| {
+            b.iter(|| {
+                Relu.forward_array_in_place(&mut black_box(&mut c_order).view_mut().reversed_axes())
+            })
+        });
+        // Half the elements: the throughput counts all of them, compare the two rows.
+        group.bench_function(BenchmarkId::new("every_second_column", n), |b| {
+            b.iter(|| {
+                Relu.forward_array_in_place(&mut black_box(&mut wide).slice_mut(s![.., ..;2]))
+            })
+        });
+        group.bench_function(
+            BenchmarkId::new("every_second_column_mapv_inplace", n),
+            |b| {
+                b.iter(|| {
+                    (black_box(&mut wide).slice_mut(s![.., ..;2])).mapv_inplace(|v| v.max(0.0))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     bench_type::<f32>(c, "f32");
     bench_type::<f64>(c, "f64");
+    #[cfg(feature = "ndarray")]
+    bench_arrays(c);
 }
 
 criterion_group! {

@@ -193,6 +193,8 @@
 //!   `std`.
 //! - `libm`: provides [`num_traits::Float`] without the standard library, through num-traits'
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
+//! - `ndarray`: `ArrayActivation`, every activation over `ndarray` arrays of any dimension and
+//!   memory layout. Implies `alloc`.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -212,6 +214,8 @@ compile_error!("rectify needs the `std` or the `libm` feature: num_traits::Float
 pub mod __bench;
 mod activation;
 mod arch;
+#[cfg(feature = "ndarray")]
+mod array;
 mod channels;
 mod mask;
 mod scalar;
@@ -232,6 +236,8 @@ pub use activation::{
     thresholded_relu::ThresholdedRelu,
     Activation, MaskedActivation, ParamError,
 };
+#[cfg(feature = "ndarray")]
+pub use array::ArrayActivation;
 pub use channels::Channels;
 pub use mask::mask_words;
 pub use scalar::{relu, relu_derivative};

@@ -5,6 +5,8 @@
 mod common;
 
 mod activations;
+#[cfg(feature = "ndarray")]
+mod arrays;
 mod biased;
 mod edge;
 mod prelu;

@@ -303,8 +303,7 @@ where
         }
     }
     // Contiguous in the same memory order: one slice each.
-    let strides = output.strides().to_vec();
-    let same_order = inputs.iter().all(|a| a.strides() == &strides[..]);
+    let same_order = inputs.iter().all(|a| a.strides() == output.strides());
     if same_order {
         let slices: Option<[&[T]; 2]> = match inputs {
             [] => Some([&[], &[]]),

@@ -91,17 +91,10 @@ impl<T: Float + 'static> Dest<'_, T> {
         let end = start + tile.len();
         let copy = arch::reference::Copy;
         match self {
-            Dest::Write(_, out) => {
+            Dest::Write(_, out) | Dest::InPlace(out) => {
                 let io = Io::Map {
                     src: tile,
                     dst: &mut out[start..end],
-                };
-                arch::elementwise(copy, io, plan)
-            }
-            Dest::InPlace(grad) => {
-                let io = Io::Map {
-                    src: tile,
-                    dst: &mut grad[start..end],
                 };
                 arch::elementwise(copy, io, plan)
             }
@@ -251,38 +244,35 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                     Unary::Derivative => Self::member(slope).derivative_op(pass(io)),
                 }
             }
-            Param::Each(slopes) => match (kind, input) {
-                (Unary::Forward, Some(src)) => {
-                    let io = Io::Zip {
+            Param::Each(slopes) => {
+                // The slopes are the second input; the op's const parameters say whether some
+                // slope is zero, and whether the pass is in place.
+                let io = match input {
+                    Some(src) => Io::Zip {
                         fwd: src,
                         grad: slopes,
                         dst: out,
-                    };
-                    self.with_zero(pass(io), F::<false, false>, F::<true, false>)
-                }
-                (Unary::Forward, None) => {
-                    let io = Io::ZipInPlace {
+                    },
+                    None => Io::ZipInPlace {
                         fwd: slopes,
                         grad: out,
-                    };
-                    self.with_zero(pass(io), F::<false, true>, F::<true, true>)
+                    },
+                };
+                match (kind, input.is_none()) {
+                    (Unary::Forward, false) => {
+                        self.with_zero(pass(io), F::<false, false>, F::<true, false>)
+                    }
+                    (Unary::Forward, true) => {
+                        self.with_zero(pass(io), F::<false, true>, F::<true, true>)
+                    }
+                    (Unary::Derivative, false) => {
+                        self.with_zero(pass(io), D::<false, false>, D::<true, false>)
+                    }
+                    (Unary::Derivative, true) => {
+                        self.with_zero(pass(io), D::<false, true>, D::<true, true>)
+                    }
                 }
-                (Unary::Derivative, Some(src)) => {
-                    let io = Io::Zip {
-                        fwd: src,
-                        grad: slopes,
-                        dst: out,
-                    };
-                    self.with_zero(pass(io), D::<false, false>, D::<true, false>)
-                }
-                (Unary::Derivative, None) => {
-                    let io = Io::ZipInPlace {
-                        fwd: slopes,
-                        grad: out,
-                    };
-                    self.with_zero(pass(io), D::<false, true>, D::<true, true>)
-                }
-            },
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! naive loop users write and references that move the same bytes (memcpy, a copy and a
 //! streaming copy on rectify's kernel loop, a read-modify-write in place, a two-input sum).
 //!
-//! With `--features ndarray`, also `ArrayActivation` on arrays of several layouts.
+//! With `--features ndarray`, also `ArrayActivation` on arrays of several layouts; with
+//! `--features rayon`, `Parallel` against the serial methods and a copy on as many threads.
 //!
 //! `cargo bench --bench relu`, or a filter such as `cargo bench --bench relu -- relu_slice/f32`.
 //! Compare medians within one run, as ratios; `examples/throughput.rs` prints those directly.
@@ -94,11 +95,54 @@ fn bench_arrays(c: &mut Criterion) {
     group.finish();
 }
 
+/// `Parallel` (feature `rayon`), f32: ReLU forward and backward on every core against the
+/// serial methods and a copy of the same bytes split over the same threads.
+#[cfg(feature = "rayon")]
+fn bench_parallel(c: &mut Criterion) {
+    use rayon::prelude::*;
+    use rectify::{Activation, Parallel, Relu};
+
+    let mut group = c.benchmark_group("parallel_relu/f32");
+    for n in [64 << 10, 256 << 10, 4 << 20, 64 << 20] {
+        let x = inputs::<f32>(n, 0);
+        let g = inputs::<f32>(n, 5);
+        let mut out = vec![0.0_f32; n];
+        group.throughput(Throughput::Bytes((2 * n * size_of::<f32>()) as u64));
+        if n >= 4 << 20 {
+            group.sample_size(10);
+        }
+        let chunk = n.div_ceil(rayon::current_num_threads());
+        group.bench_function(BenchmarkId::new("copy_threads", n), |b| {
+            b.iter(|| {
+                (black_box(&x)
+                    .par_chunks(chunk)
+                    .zip(out.par_chunks_mut(chunk)))
+                .for_each(|(x, o)| o.copy_from_slice(x))
+            })
+        });
+        group.bench_function(BenchmarkId::new("forward_serial", n), |b| {
+            b.iter(|| Relu.forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("forward_parallel", n), |b| {
+            b.iter(|| Parallel::new(Relu).forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("backward_serial", n), |b| {
+            b.iter(|| Relu.backward(black_box(&x), black_box(&g), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("backward_parallel", n), |b| {
+            b.iter(|| Parallel::new(Relu).backward(black_box(&x), black_box(&g), &mut out))
+        });
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     bench_type::<f32>(c, "f32");
     bench_type::<f64>(c, "f64");
     #[cfg(feature = "ndarray")]
     bench_arrays(c);
+    #[cfg(feature = "rayon")]
+    bench_parallel(c);
 }
 
 criterion_group! {

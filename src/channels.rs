@@ -135,8 +135,13 @@ impl Channels {
     /// Panics, naming `method` and the sizes, unless a buffer of `len` elements is a whole
     /// number of blocks and the parameter slice `param` has one value per channel.
     #[track_caller]
+    /// Elements in one block of the layout: every channel's run once.
+    pub(crate) fn block(self) -> usize {
+        self.channels * self.inner
+    }
+
     pub(crate) fn check(self, method: &str, len: usize, param: &str, param_len: usize) {
-        let block = self.channels * self.inner;
+        let block = self.block();
         if !len.is_multiple_of(block) || param_len != self.channels {
             layout_mismatch(method, self, len, param, param_len);
         }

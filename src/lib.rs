@@ -195,6 +195,8 @@
 //!   pure-Rust libm. The crate is always `#![no_std]`; one of `std` and `libm` must be on.
 //! - `ndarray`: `ArrayActivation`, every activation over `ndarray` arrays of any dimension and
 //!   memory layout. Implies `alloc`.
+//! - `rayon`: `Parallel`, any activation with its slice methods split over rayon's thread pool,
+//!   bit for bit the serial methods. Implies `std`.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -218,6 +220,8 @@ mod arch;
 mod array;
 mod channels;
 mod mask;
+#[cfg(feature = "rayon")]
+mod parallel;
 mod scalar;
 mod slice;
 mod stats;
@@ -240,6 +244,8 @@ pub use activation::{
 pub use array::ArrayActivation;
 pub use channels::Channels;
 pub use mask::mask_words;
+#[cfg(feature = "rayon")]
+pub use parallel::{Parallel, PARALLEL_MIN_LEN};
 pub use scalar::{relu, relu_derivative};
 pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,

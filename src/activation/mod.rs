@@ -1025,7 +1025,7 @@ fn check_biased<T>(method: &str, input: Option<&[T]>, bias: &[T], channels: Chan
 /// Checks `forward` and `grad_output` against `grad_input` for a backward method.
 #[inline(always)]
 #[track_caller]
-fn check_backward<T>(method: &str, forward: &[T], grad_output: &[T], grad_input: &[T]) {
+pub(crate) fn check_backward<T>(method: &str, forward: &[T], grad_output: &[T], grad_input: &[T]) {
     let (f, g, n) = (forward.len(), grad_output.len(), grad_input.len());
     check_len(method, "forward", f, "grad_output", g);
     check_len(method, "forward", f, "grad_input", n);

@@ -9,6 +9,8 @@ mod activations;
 mod arrays;
 mod biased;
 mod edge;
+#[cfg(feature = "rayon")]
+mod parallel;
 mod prelu;
 mod properties;
 mod slices;

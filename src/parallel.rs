@@ -9,12 +9,15 @@ use crate::mask::check_mask;
 use crate::slice::check_len;
 use crate::{Activation, ActivationStats, Channels, MaskedActivation};
 
-/// Slices shorter than this run on the calling thread, as the wrapped activation's methods.
+/// Slices shorter than this run on the calling thread, as the wrapped activation's methods
+/// (the default of [`Parallel::new`]; [`Parallel::with_min_len`] sets another).
 ///
-/// Measured on a 2-core AMD EPYC (Zen 4) VM with `f32` ReLU out of place: two threads first
-/// beat one at 128Ki elements (about 20 us of work, where a rayon fork-join costs a few us),
-/// and lose up to a third below 32Ki.
-pub const PARALLEL_MIN_LEN: usize = 128 * 1024;
+/// Measured on a 2-core AMD EPYC (Zen 4) VM with `f32` ReLU out of place, medians of 31 runs:
+/// a rayon fork-join there costs 15-20 us (waking the other thread), so two threads ran at
+/// 0.03x one thread at 8Ki elements, 0.5-0.7x at 128Ki-256Ki, 0.86-0.90x at 512Ki-768Ki,
+/// 0.94-1.26x at 1Mi (noise), and 1.39x at 2Mi, 1.23-1.25x at 16Mi and 64Mi. `f64` moves twice
+/// the bytes per element, so the same count is at least as far past its crossover.
+pub const PARALLEL_MIN_LEN: usize = 2 << 20;
 
 /// An activation whose slice methods split their buffers into chunks over rayon's thread pool
 /// (feature `rayon`), each chunk running the wrapped activation's own method (its kernels).
@@ -24,11 +27,14 @@ pub const PARALLEL_MIN_LEN: usize = 128 * 1024;
 /// chunks start on word boundaries (multiples of 64 elements), and the fused bias passes split
 /// on whole blocks of the layout. [`backward_biased`](Activation::backward_biased) adds the bias
 /// gradient in one sequential order, and runs on the calling thread. Buffers shorter than
-/// [`PARALLEL_MIN_LEN`] stay on the calling thread. Lengths and layouts are checked before any
-/// work starts, so a panic writes nothing.
+/// [`PARALLEL_MIN_LEN`] (or the length given to [`with_min_len`](Parallel::with_min_len))
+/// stay on the calling thread. Lengths and layouts are checked before any work starts, so a
+/// panic writes nothing.
 ///
-/// Chunks are at least `PARALLEL_MIN_LEN / 2` elements, about one per thread: a chunk decides
-/// on streaming stores by its own size, so the largest buffers stream as they do serially.
+/// Chunks are about one per thread, and at least half that length: a chunk decides on
+/// streaming stores by its own size, so the largest buffers stream as they do serially.
+/// `Parallel` is an [`Activation`], so it also runs the array methods of `ArrayActivation`
+/// (feature `ndarray`) and the masks' owner on every core.
 ///
 /// # Examples
 ///
@@ -36,16 +42,17 @@ pub const PARALLEL_MIN_LEN: usize = 128 * 1024;
 /// use rectify::{Activation, LeakyRelu, Parallel};
 ///
 /// let act = Parallel::new(LeakyRelu::new(0.01_f32)?);
-/// let x: Vec<f32> = (0..1 << 20).map(|i| i as f32 - 1000.0).collect();
+/// let x: Vec<f32> = (0..1 << 22).map(|i| i as f32 - 1000.0).collect();
 /// let mut y = vec![0.0_f32; x.len()];
-/// act.forward(&x, &mut y); // on every core
+/// act.forward(&x, &mut y); // 4Mi elements: on every core
 /// assert_eq!(y[0], -10.0);
 /// assert_eq!(y[2000], 1000.0);
 /// # Ok::<(), rectify::ParamError>(())
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Parallel<A> {
     activation: A,
+    min_len: usize,
 }
 
 impl<A> Parallel<A> {
@@ -58,7 +65,40 @@ impl<A> Parallel<A> {
     /// assert_eq!(Parallel::new(Relu).at(-1.0_f32), 0.0);
     /// ```
     pub fn new(activation: A) -> Parallel<A> {
-        Parallel { activation }
+        Parallel::with_min_len(activation, PARALLEL_MIN_LEN)
+    }
+
+    /// Wraps `activation`, with slices shorter than `min_len` on the calling thread: for a
+    /// threshold measured on your machine, where a fork-join costs less or more than on the
+    /// one [`PARALLEL_MIN_LEN`] was measured on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Activation, Parallel, Relu};
+    /// let act = Parallel::with_min_len(Relu, 1 << 16);
+    /// assert_eq!(act.min_len(), 1 << 16);
+    /// let mut v = vec![-1.0_f32; 1 << 17]; // two chunks of 64Ki on two or more threads
+    /// act.forward_in_place(&mut v);
+    /// assert!(v.iter().all(|&y| y == 0.0));
+    /// ```
+    pub fn with_min_len(activation: A, min_len: usize) -> Parallel<A> {
+        Parallel {
+            activation,
+            min_len,
+        }
+    }
+
+    /// The length from which the slice methods split their work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Parallel, Relu, PARALLEL_MIN_LEN};
+    /// assert_eq!(Parallel::new(Relu).min_len(), PARALLEL_MIN_LEN);
+    /// ```
+    pub fn min_len(&self) -> usize {
+        self.min_len
     }
 
     /// The wrapped activation.
@@ -74,16 +114,19 @@ impl<A> Parallel<A> {
     }
 }
 
-/// The chunk length for `len` elements, a multiple of `align`, or `None` to stay on the calling
-/// thread: one chunk per thread, at least `PARALLEL_MIN_LEN / 2` elements.
-fn chunk_len(len: usize, align: usize) -> Option<usize> {
-    if len < PARALLEL_MIN_LEN {
-        return None;
+impl<A> Parallel<A> {
+    /// The chunk length for `len` elements, a multiple of `align`, or `None` to stay on the
+    /// calling thread: one chunk per thread, at least half the minimum length. The one place
+    /// for the splitting policy.
+    fn chunk_len(&self, len: usize, align: usize) -> Option<usize> {
+        if len < self.min_len {
+            return None;
+        }
+        let threads = rayon::current_num_threads();
+        let chunk = len.div_ceil(threads).max(self.min_len / 2).max(1);
+        let chunk = chunk.div_ceil(align) * align;
+        (chunk < len).then_some(chunk)
     }
-    let threads = rayon::current_num_threads();
-    let chunk = len.div_ceil(threads).max(PARALLEL_MIN_LEN / 2);
-    let chunk = chunk.div_ceil(align) * align;
-    (chunk < len).then_some(chunk)
 }
 
 /// The smallest multiple of both `block` and 64 (a mask word).
@@ -123,7 +166,7 @@ where
     fn forward(&self, input: &[T], output: &mut [T]) {
         let act = &self.activation;
         check_len("forward", "input", input.len(), "output", output.len());
-        match chunk_len(input.len(), 1) {
+        match self.chunk_len(input.len(), 1) {
             None => act.forward(input, output),
             Some(n) => (input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .for_each(|(i, o)| act.forward(i, o)),
@@ -132,7 +175,7 @@ where
 
     fn forward_in_place(&self, values: &mut [T]) {
         let act = &self.activation;
-        match chunk_len(values.len(), 1) {
+        match self.chunk_len(values.len(), 1) {
             None => act.forward_in_place(values),
             Some(n) => values
                 .par_chunks_mut(n)
@@ -144,7 +187,7 @@ where
     fn derivative(&self, input: &[T], output: &mut [T]) {
         let act = &self.activation;
         check_len("derivative", "input", input.len(), "output", output.len());
-        match chunk_len(input.len(), 1) {
+        match self.chunk_len(input.len(), 1) {
             None => act.derivative(input, output),
             Some(n) => (input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .for_each(|(i, o)| act.derivative(i, o)),
@@ -153,7 +196,7 @@ where
 
     fn derivative_in_place(&self, values: &mut [T]) {
         let act = &self.activation;
-        match chunk_len(values.len(), 1) {
+        match self.chunk_len(values.len(), 1) {
             None => act.derivative_in_place(values),
             Some(n) => values
                 .par_chunks_mut(n)
@@ -165,7 +208,7 @@ where
     fn backward(&self, forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
         let act = &self.activation;
         check_backward("backward", forward, grad_output, grad_input);
-        match chunk_len(forward.len(), 1) {
+        match self.chunk_len(forward.len(), 1) {
             None => act.backward(forward, grad_output, grad_input),
             Some(n) => (forward.par_chunks(n).zip(grad_output.par_chunks(n)))
                 .zip(grad_input.par_chunks_mut(n))
@@ -183,7 +226,7 @@ where
             "grad",
             grad.len(),
         );
-        match chunk_len(forward.len(), 1) {
+        match self.chunk_len(forward.len(), 1) {
             None => act.backward_in_place(forward, grad),
             Some(n) => (forward.par_chunks(n).zip(grad.par_chunks_mut(n)))
                 .for_each(|(f, g)| act.backward_in_place(f, g)),
@@ -194,7 +237,7 @@ where
     fn backward_accumulate(&self, forward: &[T], grad_output: &[T], grad_input: &mut [T]) {
         let act = &self.activation;
         check_backward("backward_accumulate", forward, grad_output, grad_input);
-        match chunk_len(forward.len(), 1) {
+        match self.chunk_len(forward.len(), 1) {
             None => act.backward_accumulate(forward, grad_output, grad_input),
             Some(n) => (forward.par_chunks(n).zip(grad_output.par_chunks(n)))
                 .zip(grad_input.par_chunks_mut(n))
@@ -207,7 +250,7 @@ where
         let act = &self.activation;
         let method = "forward_with_stats";
         check_len(method, "input", input.len(), "output", output.len());
-        match chunk_len(input.len(), 1) {
+        match self.chunk_len(input.len(), 1) {
             None => act.forward_with_stats(input, output),
             Some(n) => sum((input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .map(|(i, o)| act.forward_with_stats(i, o))),
@@ -216,7 +259,7 @@ where
 
     fn forward_in_place_with_stats(&self, values: &mut [T]) -> ActivationStats {
         let act = &self.activation;
-        match chunk_len(values.len(), 1) {
+        match self.chunk_len(values.len(), 1) {
             None => act.forward_in_place_with_stats(values),
             Some(n) => sum(values
                 .par_chunks_mut(n)
@@ -230,7 +273,7 @@ where
         let method = "forward_biased";
         check_len(method, "input", input.len(), "output", output.len());
         channels.check(method, input.len(), "bias", bias.len());
-        match chunk_len(input.len(), channels.block()) {
+        match self.chunk_len(input.len(), channels.block()) {
             None => act.forward_biased(input, bias, channels, output),
             Some(n) => (input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .for_each(|(i, o)| act.forward_biased(i, bias, channels, o)),
@@ -241,7 +284,7 @@ where
     fn forward_biased_in_place(&self, values: &mut [T], bias: &[T], channels: Channels) {
         let act = &self.activation;
         channels.check("forward_biased_in_place", values.len(), "bias", bias.len());
-        match chunk_len(values.len(), channels.block()) {
+        match self.chunk_len(values.len(), channels.block()) {
             None => act.forward_biased_in_place(values, bias, channels),
             Some(n) => (values.par_chunks_mut(n))
                 .for_each(|v| act.forward_biased_in_place(v, bias, channels)),
@@ -260,7 +303,7 @@ where
         let method = "forward_biased_with_stats";
         check_len(method, "input", input.len(), "output", output.len());
         channels.check(method, input.len(), "bias", bias.len());
-        match chunk_len(input.len(), channels.block()) {
+        match self.chunk_len(input.len(), channels.block()) {
             None => act.forward_biased_with_stats(input, bias, channels, output),
             Some(n) => sum((input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .map(|(i, o)| act.forward_biased_with_stats(i, bias, channels, o))),
@@ -277,7 +320,7 @@ where
         let act = &self.activation;
         let method = "forward_biased_in_place_with_stats";
         channels.check(method, values.len(), "bias", bias.len());
-        match chunk_len(values.len(), channels.block()) {
+        match self.chunk_len(values.len(), channels.block()) {
             None => act.forward_biased_in_place_with_stats(values, bias, channels),
             Some(n) => sum((values.par_chunks_mut(n))
                 .map(|v| act.forward_biased_in_place_with_stats(v, bias, channels))),
@@ -319,7 +362,7 @@ where
         let method = "forward_masked";
         check_len(method, "input", input.len(), "output", output.len());
         check_mask(method, mask.len(), input.len());
-        match chunk_len(input.len(), 64) {
+        match self.chunk_len(input.len(), 64) {
             None => act.forward_masked(input, output, mask),
             Some(n) => (input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .zip(mask.par_chunks_mut(n / 64))
@@ -332,7 +375,7 @@ where
     fn forward_in_place_masked(&self, values: &mut [T], mask: &mut [u64]) -> usize {
         let act = &self.activation;
         check_mask("forward_in_place_masked", mask.len(), values.len());
-        match chunk_len(values.len(), 64) {
+        match self.chunk_len(values.len(), 64) {
             None => act.forward_in_place_masked(values, mask),
             Some(n) => (values.par_chunks_mut(n).zip(mask.par_chunks_mut(n / 64)))
                 .map(|(v, m)| act.forward_in_place_masked(v, m))
@@ -354,7 +397,7 @@ where
         check_len(method, "input", input.len(), "output", output.len());
         channels.check(method, input.len(), "bias", bias.len());
         check_mask(method, mask.len(), input.len());
-        match chunk_len(input.len(), block_and_word(channels.block())) {
+        match self.chunk_len(input.len(), block_and_word(channels.block())) {
             None => act.forward_biased_masked(input, bias, channels, output, mask),
             Some(n) => (input.par_chunks(n).zip(output.par_chunks_mut(n)))
                 .zip(mask.par_chunks_mut(n / 64))
@@ -375,7 +418,7 @@ where
         let method = "forward_biased_in_place_masked";
         channels.check(method, values.len(), "bias", bias.len());
         check_mask(method, mask.len(), values.len());
-        match chunk_len(values.len(), block_and_word(channels.block())) {
+        match self.chunk_len(values.len(), block_and_word(channels.block())) {
             None => act.forward_biased_in_place_masked(values, bias, channels, mask),
             Some(n) => (values.par_chunks_mut(n).zip(mask.par_chunks_mut(n / 64)))
                 .map(|(v, m)| act.forward_biased_in_place_masked(v, bias, channels, m))
@@ -395,7 +438,7 @@ where
             grad_input.len(),
         );
         check_mask(method, mask.len(), grad_input.len());
-        match chunk_len(grad_input.len(), 64) {
+        match self.chunk_len(grad_input.len(), 64) {
             None => act.backward_masked(mask, grad_output, grad_input),
             Some(n) => (mask.par_chunks(n / 64).zip(grad_output.par_chunks(n)))
                 .zip(grad_input.par_chunks_mut(n))
@@ -407,7 +450,7 @@ where
     fn backward_masked_in_place(&self, mask: &[u64], grad: &mut [T]) {
         let act = &self.activation;
         check_mask("backward_masked_in_place", mask.len(), grad.len());
-        match chunk_len(grad.len(), 64) {
+        match self.chunk_len(grad.len(), 64) {
             None => act.backward_masked_in_place(mask, grad),
             Some(n) => (mask.par_chunks(n / 64).zip(grad.par_chunks_mut(n)))
                 .for_each(|(m, g)| act.backward_masked_in_place(m, g)),
@@ -426,7 +469,7 @@ where
             grad_input.len(),
         );
         check_mask(method, mask.len(), grad_input.len());
-        match chunk_len(grad_input.len(), 64) {
+        match self.chunk_len(grad_input.len(), 64) {
             None => act.backward_masked_accumulate(mask, grad_output, grad_input),
             Some(n) => (mask.par_chunks(n / 64).zip(grad_output.par_chunks(n)))
                 .zip(grad_input.par_chunks_mut(n))

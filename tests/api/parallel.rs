@@ -1,13 +1,12 @@
 //! `Parallel` (feature `rayon`): every method against the wrapped activation's, bit for bit
 //! (outputs, statistics, masks, NaN counts), at lengths around the threshold, the chunk and
-//! mask-word boundaries and the fused passes' blocks, on pools of 1, 2 and 3 threads; lengths
-//! checked before any chunk runs.
+//! mask-word boundaries and the fused passes' blocks (with a threshold of 4096), on pools of 1,
+//! 2 and 3 threads; lengths checked before any chunk runs.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rectify::{
     mask_words, Activation, Channels, Clip, LeakyRelu, MaskedActivation, Parallel, Rectifier, Relu,
-    PARALLEL_MIN_LEN,
 };
 
 use crate::common::{assert_same_bits, Rng, TestFloat};
@@ -120,7 +119,8 @@ where
         ("Clip(-1, 1)", &clip),
         ("Rectifier", &rectifier),
     ];
-    let min = PARALLEL_MIN_LEN;
+    // A small threshold, so that the chunks are short (the default is millions).
+    let min = 4096;
     // Layouts whose blocks (3, 300, 1000 elements) do not divide a mask word or the chunks.
     let cases = [
         (min - 3, Channels::last(1)),
@@ -145,7 +145,7 @@ where
                     .num_threads(threads)
                     .build()
                     .unwrap();
-                let par = Parallel::new(act);
+                let par = Parallel::with_min_len(act, min);
                 let got = pool.install(|| results(&par, x, g, old, layout));
                 let at = format!("{name}, length {len}, {layout}, {threads} threads");
                 assert_eq!(got.counts, want.counts, "{at}: counts");
@@ -170,11 +170,11 @@ fn parallel_equals_serial_f64() {
 
 #[test]
 fn lengths_are_checked_before_any_chunk_runs() {
-    let n = 3 * PARALLEL_MIN_LEN;
+    let n = 3 * 4096 + 7 * 64;
     let x = vec![-1.0_f32; n];
     let mut out = vec![7.0_f32; n - 1];
     let mut mask = vec![0_u64; mask_words(n) - 1];
-    let par = Parallel::new(Relu);
+    let par = Parallel::with_min_len(Relu, 4096);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let forward = catch_unwind(AssertUnwindSafe(|| par.forward(&x, &mut out)));

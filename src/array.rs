@@ -1,13 +1,11 @@
 //! Every activation over `ndarray` arrays of any dimension and memory layout (feature
 //! `ndarray`): [`ArrayActivation`].
 
-use ndarray::{s, ArrayRef, ArrayView1, ArrayViewMut1, Axis, Dimension, Zip};
+use ndarray::{ArrayRef, ArrayView1, ArrayViewMut1, Axis, Dimension, Zip};
 use num_traits::Float;
 
+use crate::scalar::accumulate;
 use crate::{Activation, ActivationStats};
-
-/// Elements of a strided lane gathered at a time, on the stack.
-const TILE: usize = 256;
 
 /// The slice methods of [`Activation`] over `ndarray` arrays of any dimension and memory
 /// layout, for every activation type (a blanket implementation; `PRelu`, which is not an
@@ -20,9 +18,11 @@ const TILE: usize = 256;
 /// - arrays that are contiguous in the same memory order (C, F, any permutation of axes, or
 ///   reversed axes) are one slice each, passed to the slice method with no copy;
 /// - otherwise the method runs lane by lane along the output's axis of the smallest stride:
-///   lanes that are contiguous in every array are passed as they are, other lanes (every
-///   second column, a reversed axis, a broadcast input with stride 0) are gathered into tiles
-///   of 256 elements on the stack, run, and the output tile scattered back.
+///   lanes that are contiguous in every array are passed to the slice method as they are,
+///   other lanes (every second column, a reversed axis, a broadcast input with stride 0) run
+///   element by element through the scalar methods (`at`, `derivative_at`, `backward_at`),
+///   which the slice methods equal, in ndarray's strided loop: as fast as `mapv_inplace`, not
+///   faster (no SIMD kernel reads a strided lane).
 ///
 /// Inputs may be broadcast views ([`broadcast`](ndarray::ArrayRef::broadcast)); the output
 /// cannot. The 1-bit masks need one linear order of elements: take the slice of a contiguous
@@ -70,9 +70,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
     /// ```
     #[track_caller]
     fn forward_array<D: Dimension>(&self, input: &ArrayRef<T, D>, output: &mut ArrayRef<T, D>) {
-        walk("forward_array", &[input], output, |i, o| {
-            self.forward(i[0], o)
-        });
+        let (slices, element) = (
+            |i: &[&[T]], o: &mut [T]| self.forward(i[0], o),
+            |x, _, _| self.at(x),
+        );
+        walk("forward_array", &[input], output, slices, element);
     }
 
     /// [`Activation::forward_in_place`] over an array.
@@ -87,9 +89,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
     /// assert_eq!(a, array![[0.0, 2.0], [3.0, 0.0]]);
     /// ```
     fn forward_array_in_place<D: Dimension>(&self, values: &mut ArrayRef<T, D>) {
-        walk("forward_array_in_place", &[], values, |_, v| {
-            self.forward_in_place(v)
-        });
+        let (slices, element) = (
+            |_: &[&[T]], v: &mut [T]| self.forward_in_place(v),
+            |_, _, v| self.at(v),
+        );
+        walk("forward_array_in_place", &[], values, slices, element);
     }
 
     /// [`Activation::derivative`] over arrays.
@@ -109,9 +113,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
     /// ```
     #[track_caller]
     fn derivative_array<D: Dimension>(&self, input: &ArrayRef<T, D>, output: &mut ArrayRef<T, D>) {
-        walk("derivative_array", &[input], output, |i, o| {
-            self.derivative(i[0], o)
-        });
+        let (slices, element) = (
+            |i: &[&[T]], o: &mut [T]| self.derivative(i[0], o),
+            |x, _, _| self.derivative_at(x),
+        );
+        walk("derivative_array", &[input], output, slices, element);
     }
 
     /// [`Activation::derivative_in_place`] over an array.
@@ -126,9 +132,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
     /// assert_eq!(a, array![0.0, 0.0, 1.0]);
     /// ```
     fn derivative_array_in_place<D: Dimension>(&self, values: &mut ArrayRef<T, D>) {
-        walk("derivative_array_in_place", &[], values, |_, v| {
-            self.derivative_in_place(v)
-        });
+        let (slices, element) = (
+            |_: &[&[T]], v: &mut [T]| self.derivative_in_place(v),
+            |_, _, v| self.derivative_at(v),
+        );
+        walk("derivative_array_in_place", &[], values, slices, element);
     }
 
     /// [`Activation::backward`] over arrays.
@@ -153,11 +161,16 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
         grad_output: &ArrayRef<T, D>,
         grad_input: &mut ArrayRef<T, D>,
     ) {
+        let (slices, element) = (
+            |i: &[&[T]], o: &mut [T]| self.backward(i[0], i[1], o),
+            |x, g, _| self.backward_at(x, g),
+        );
         walk(
             "backward_array",
             &[forward, grad_output],
             grad_input,
-            |i, o| self.backward(i[0], i[1], o),
+            slices,
+            element,
         );
     }
 
@@ -182,9 +195,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
         forward: &ArrayRef<T, D>,
         grad: &mut ArrayRef<T, D>,
     ) {
-        walk("backward_array_in_place", &[forward], grad, |i, g| {
-            self.backward_in_place(i[0], g)
-        });
+        let (slices, element) = (
+            |i: &[&[T]], g: &mut [T]| self.backward_in_place(i[0], g),
+            |x, _, g| self.backward_at(x, g),
+        );
+        walk("backward_array_in_place", &[forward], grad, slices, element);
     }
 
     /// [`Activation::backward_accumulate`] over arrays: the input gradient is added to
@@ -211,9 +226,11 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
         grad_input: &mut ArrayRef<T, D>,
     ) {
         let method = "backward_array_accumulate";
-        walk(method, &[forward, grad_output], grad_input, |i, o| {
-            self.backward_accumulate(i[0], i[1], o)
-        });
+        let (slices, element) = (
+            |i: &[&[T]], o: &mut [T]| self.backward_accumulate(i[0], i[1], o),
+            |x, g, o| accumulate(o, self.backward_at(x, g)),
+        );
+        walk(method, &[forward, grad_output], grad_input, slices, element);
     }
 
     /// [`Activation::forward_with_stats`] over arrays: the forward pass and its statistics.
@@ -238,9 +255,17 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
         input: &ArrayRef<T, D>,
         output: &mut ArrayRef<T, D>,
     ) -> ActivationStats {
-        walk("forward_array_with_stats", &[input], output, |i, o| {
-            self.forward_with_stats(i[0], o)
-        })
+        let (slices, element) = (
+            |i: &[&[T]], o: &mut [T]| self.forward_with_stats(i[0], o),
+            |x, _, _| self.at(x),
+        );
+        walk(
+            "forward_array_with_stats",
+            &[input],
+            output,
+            slices,
+            element,
+        )
     }
 
     /// [`Activation::forward_in_place_with_stats`] over an array.
@@ -259,9 +284,17 @@ pub trait ArrayActivation<T: Float + 'static>: Activation<T> {
         &self,
         values: &mut ArrayRef<T, D>,
     ) -> ActivationStats {
-        walk("forward_array_in_place_with_stats", &[], values, |_, v| {
-            self.forward_in_place_with_stats(v)
-        })
+        let (slices, element) = (
+            |_: &[&[T]], v: &mut [T]| self.forward_in_place_with_stats(v),
+            |_, _, v| self.at(v),
+        );
+        walk(
+            "forward_array_in_place_with_stats",
+            &[],
+            values,
+            slices,
+            element,
+        )
     }
 }
 
@@ -270,15 +303,30 @@ impl<T: Float + 'static, A: Activation<T> + ?Sized> ArrayActivation<T> for A {}
 /// What the pieces of a method return, added up: nothing, or the statistics.
 trait Total: Default {
     fn add(&mut self, piece: Self);
+    /// What a piece run element by element returns, from its outputs.
+    fn of_outputs<T: Float>(outputs: ArrayView1<'_, T>) -> Self;
 }
 
 impl Total for () {
     fn add(&mut self, _: ()) {}
+    fn of_outputs<T: Float>(_: ArrayView1<'_, T>) {}
 }
 
 impl Total for ActivationStats {
     fn add(&mut self, piece: ActivationStats) {
         *self += piece;
+    }
+    fn of_outputs<T: Float>(outputs: ArrayView1<'_, T>) -> ActivationStats {
+        let mut stats = ActivationStats {
+            len: outputs.len(),
+            ..ActivationStats::default()
+        };
+        Zip::from(outputs).for_each(|&y| {
+            stats.active += usize::from(y > T::zero());
+            stats.zeros += usize::from(y == T::zero());
+            stats.nans += usize::from(y.is_nan());
+        });
+        stats
     }
 }
 
@@ -291,6 +339,7 @@ fn walk<T, D, R>(
     inputs: &[&ArrayRef<T, D>],
     output: &mut ArrayRef<T, D>,
     mut f: impl FnMut(&[&[T]], &mut [T]) -> R,
+    e: impl Fn(T, T, T) -> T,
 ) -> R
 where
     T: Float,
@@ -325,7 +374,7 @@ where
         .unwrap_or(0);
     let mut total = R::default();
     let mut lane = |ins: &[ArrayView1<'_, T>], out: ArrayViewMut1<'_, T>| {
-        total.add(run_lane(ins, out, &mut f));
+        total.add(run_lane(ins, out, &mut f, &e));
     };
     let (axis, out_lanes) = (Axis(axis), output.lanes_mut(Axis(axis)));
     match inputs {
@@ -342,12 +391,16 @@ where
     total
 }
 
-/// One lane: as slices where every array's lane is contiguous, else gathered into tiles of
-/// [`TILE`] elements, run, and the output scattered back.
+/// One lane: as slices where every array's lane is contiguous, else element by element
+/// through `e(first input, second input, output)` (the scalar methods, which the slice methods
+/// equal), in Zip's strided loop. Gathering a strided lane into a tile for the kernels and
+/// scattering it back measured 2.5-4x slower than ndarray's `mapv_inplace` on every second
+/// column.
 fn run_lane<T: Float, R: Total>(
     ins: &[ArrayView1<'_, T>],
     mut out: ArrayViewMut1<'_, T>,
     f: &mut impl FnMut(&[&[T]], &mut [T]) -> R,
+    e: &impl Fn(T, T, T) -> T,
 ) -> R {
     let contiguous: Option<[&[T]; 2]> = match ins {
         [] => Some([&[], &[]]),
@@ -358,31 +411,19 @@ fn run_lane<T: Float, R: Total>(
     if let (Some(slices), Some(o)) = (contiguous, out.as_slice_mut()) {
         return f(&slices[..ins.len()], o);
     }
-    let mut total = R::default();
-    let mut tiles = [[T::zero(); TILE]; 2];
-    let mut out_tile = [T::zero(); TILE];
-    for start in (0..out.len()).step_by(TILE) {
-        let n = TILE.min(out.len() - start);
-        let piece = s![start..start + n];
-        for (tile, lane) in tiles.iter_mut().zip(ins) {
-            gather(lane.slice(piece).iter(), &mut tile[..n]);
-        }
-        let mut out_piece = out.slice_mut(piece);
-        gather(out_piece.iter(), &mut out_tile[..n]);
-        let [a, b] = &tiles;
-        let slices = [&a[..n], &b[..n]];
-        total.add(f(&slices[..ins.len()], &mut out_tile[..n]));
-        for (o, &v) in out_piece.iter_mut().zip(&out_tile[..n]) {
-            *o = v;
-        }
+    let zero = T::zero();
+    match ins {
+        [] => Zip::from(&mut out).for_each(|o| *o = e(zero, zero, *o)),
+        [a] => Zip::from(&mut out)
+            .and(a)
+            .for_each(|o, &a| *o = e(a, zero, *o)),
+        [a, b] => Zip::from(&mut out)
+            .and(a)
+            .and(b)
+            .for_each(|o, &a, &b| *o = e(a, b, *o)),
+        _ => unreachable!("at most two inputs"),
     }
-    total
-}
-
-fn gather<'a, T: Copy + 'a>(from: impl Iterator<Item = &'a T>, to: &mut [T]) {
-    for (t, &v) in to.iter_mut().zip(from) {
-        *t = v;
-    }
+    R::of_outputs(out.view())
 }
 
 #[cold]

@@ -317,15 +317,8 @@ impl Total for ActivationStats {
         *self += piece;
     }
     fn of_outputs<T: Float>(outputs: ArrayView1<'_, T>) -> ActivationStats {
-        let mut stats = ActivationStats {
-            len: outputs.len(),
-            ..ActivationStats::default()
-        };
-        Zip::from(outputs).for_each(|&y| {
-            stats.active += usize::from(y > T::zero());
-            stats.zeros += usize::from(y == T::zero());
-            stats.nans += usize::from(y.is_nan());
-        });
+        let mut stats = ActivationStats::default();
+        Zip::from(outputs).for_each(|&y| stats.count(y));
         stats
     }
 }

@@ -34,16 +34,18 @@ pub struct ActivationStats {
 impl ActivationStats {
     /// The statistics of outputs already written, counted one at a time.
     pub(crate) fn of<T: Float>(values: &[T]) -> ActivationStats {
-        let mut stats = ActivationStats {
-            len: values.len(),
-            ..ActivationStats::default()
-        };
-        for &y in values {
-            stats.active += usize::from(y > T::zero());
-            stats.zeros += usize::from(y == T::zero());
-            stats.nans += usize::from(y.is_nan());
-        }
+        let mut stats = ActivationStats::default();
+        values.iter().for_each(|&y| stats.count(y));
         stats
+    }
+
+    /// Counts one more output `y`.
+    #[inline]
+    pub(crate) fn count<T: Float>(&mut self, y: T) {
+        self.active += usize::from(y > T::zero());
+        self.zeros += usize::from(y == T::zero());
+        self.nans += usize::from(y.is_nan());
+        self.len += 1;
     }
 
     /// The fraction of outputs that are exactly zero, the representational sparsity; `0.0` for

@@ -3,7 +3,8 @@
 //! streaming copy on rectify's kernel loop, a read-modify-write in place, a two-input sum).
 //!
 //! With `--features ndarray`, also `ArrayActivation` on arrays of several layouts; with
-//! `--features rayon`, `Parallel` against the serial methods and a copy on as many threads.
+//! `--features rayon`, `Parallel` against the serial methods and a copy on as many threads; with
+//! `--features half`, `f16` and `bf16` against the provided methods and a copy.
 //!
 //! `cargo bench --bench relu`, or a filter such as `cargo bench --bench relu -- relu_slice/f32`.
 //! Compare medians within one run, as ratios; `examples/throughput.rs` prints those directly.
@@ -136,6 +137,102 @@ fn bench_parallel(c: &mut Criterion) {
     group.finish();
 }
 
+/// The 16-bit formats (feature `half`): ReLU forward, in place and backward, and leaky ReLU
+/// forward, against the provided methods (what a type without kernels gets: a loop over the
+/// scalar methods) and references that move the same bytes: a copy (memcpy) for the forward
+/// passes, and for backward an integer loop over the bit patterns that reads two inputs and
+/// writes one (the compiler vectorises it).
+#[cfg(feature = "half")]
+fn bench_half<T: Bits16>(c: &mut Criterion, type_name: &str) {
+    use rectify::{Activation, LeakyRelu, Relu};
+
+    /// ReLU through the trait's provided slice methods only.
+    struct Provided;
+    impl<T: Float + 'static> Activation<T> for Provided {
+        fn at(&self, x: T) -> T {
+            Relu.at(x)
+        }
+        fn derivative_at(&self, x: T) -> T {
+            Relu.derivative_at(x)
+        }
+        fn backward_at(&self, forward: T, grad: T) -> T {
+            Relu.backward_at(forward, grad)
+        }
+    }
+
+    let leaky = LeakyRelu::new(T::from(0.01).unwrap()).unwrap();
+    let mut group = c.benchmark_group(format!("half_relu/{type_name}"));
+    for n in [1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20] {
+        let x = inputs::<T>(n, 0);
+        let g = inputs::<T>(n, 5);
+        let mut out = vec![T::zero(); n];
+        let mut values = x.clone();
+        group.throughput(Throughput::Bytes((2 * n * size_of::<T>()) as u64));
+        if n >= 4 << 20 {
+            group.sample_size(10);
+        }
+        group.bench_function(BenchmarkId::new("copy", n), |b| {
+            b.iter(|| out.copy_from_slice(black_box(&x)))
+        });
+        group.bench_function(BenchmarkId::new("forward", n), |b| {
+            b.iter(|| Relu.forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("forward_provided", n), |b| {
+            b.iter(|| Provided.forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("in_place", n), |b| {
+            b.iter(|| Relu.forward_in_place(black_box(&mut values)))
+        });
+        group.bench_function(BenchmarkId::new("in_place_provided", n), |b| {
+            b.iter(|| Provided.forward_in_place(black_box(&mut values)))
+        });
+        group.bench_function(BenchmarkId::new("leaky_forward", n), |b| {
+            b.iter(|| leaky.forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("backward_bits_reference", n), |b| {
+            b.iter(|| {
+                let (x, g) = (T::bits(black_box(&x)), T::bits(black_box(&g)));
+                for ((o, &x), &g) in T::bits_mut(&mut out).iter_mut().zip(x).zip(g) {
+                    *o = x ^ g;
+                }
+            })
+        });
+        group.bench_function(BenchmarkId::new("backward", n), |b| {
+            b.iter(|| Relu.backward(black_box(&x), black_box(&g), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("backward_provided", n), |b| {
+            b.iter(|| Provided.backward(black_box(&x), black_box(&g), &mut out))
+        });
+    }
+    group.finish();
+}
+
+/// A 16-bit format's slices as their bit patterns, for the backward reference.
+#[cfg(feature = "half")]
+trait Bits16: Float + 'static {
+    fn bits(s: &[Self]) -> &[u16];
+    fn bits_mut(s: &mut [Self]) -> &mut [u16];
+}
+
+#[cfg(feature = "half")]
+macro_rules! bits16 {
+    ($t:ty) => {
+        impl Bits16 for $t {
+            fn bits(s: &[Self]) -> &[u16] {
+                half::slice::HalfFloatSliceExt::reinterpret_cast(s)
+            }
+            fn bits_mut(s: &mut [Self]) -> &mut [u16] {
+                half::slice::HalfFloatSliceExt::reinterpret_cast_mut(s)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "half")]
+bits16!(half::f16);
+#[cfg(feature = "half")]
+bits16!(half::bf16);
+
 fn benches(c: &mut Criterion) {
     bench_type::<f32>(c, "f32");
     bench_type::<f64>(c, "f64");
@@ -143,6 +240,10 @@ fn benches(c: &mut Criterion) {
     bench_arrays(c);
     #[cfg(feature = "rayon")]
     bench_parallel(c);
+    #[cfg(feature = "half")]
+    bench_half::<half::f16>(c, "f16");
+    #[cfg(feature = "half")]
+    bench_half::<half::bf16>(c, "bf16");
 }
 
 criterion_group! {

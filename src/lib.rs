@@ -160,13 +160,19 @@
 //! for the CPU at run time with a plain `cargo build` (no `RUSTFLAGS`, no `target-cpu`). Every
 //! kernel returns the same bits as the scalar functions; only the speed differs.
 //!
-//! | CPU | `f32` and `f64` slices | other `Float` types |
-//! |---|---|---|
-//! | x86-64 with AVX-512F | `avx512`: 512-bit, detected at run time | portable loop |
-//! | x86-64 with AVX2 | `avx2`: 256-bit, detected at run time | portable loop |
-//! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | portable loop |
-//! | aarch64 | `neon`: 128-bit, the aarch64 baseline | portable loop |
-//! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop |
+//! | CPU | `f32` and `f64` slices | `half::f16`, `half::bf16` (feature `half`) | other `Float` types |
+//! |---|---|---|---|
+//! | x86-64 with AVX-512F | `avx512`: 512-bit, detected at run time | 256-bit lanes | portable loop |
+//! | x86-64 with AVX2 and F16C | `avx2`: 256-bit, detected at run time | 256-bit lanes | portable loop |
+//! | other x86-64 | `sse2`: 128-bit, the x86-64 baseline | 128-bit lanes | portable loop |
+//! | aarch64 | `neon`: 128-bit, the aarch64 baseline | 128-bit lanes | portable loop |
+//! | anything else | `portable`: a plain loop the compiler may vectorise | portable loop | portable loop |
+//!
+//! The 16-bit formats run on their bit patterns in integer lanes: compares, selects, masks and
+//! counts are exact on the pattern, and only the arithmetic (leaky ReLU's slope, a bias, the
+//! accumulating passes) widens to `f32` and rounds once back, which is the format's own scalar
+//! arithmetic bit for bit. The conversions use F16C on x86-64 with AVX2 for `f16`, integer
+//! lanes for `bf16`, and the scalar conversion lane by lane with SSE2 alone and on NEON.
 //!
 //! - Slices shorter than 64 elements take the portable loop inlined at the call site, so tiny
 //!   slices pay nothing for dispatch; every method takes this path, the counting and masked
@@ -177,8 +183,8 @@
 //!   fence ends them, so the data is visible to other threads when the call returns. In-place
 //!   operations and smaller buffers use ordinary stores and stay in cache.
 //! - With `std`, the CPU is queried once and the choice cached; without `std` the kernel is
-//!   chosen at compile time (AVX-512F or AVX2 where the build enables it, else SSE2 on
-//!   x86-64).
+//!   chosen at compile time (AVX-512F, or AVX2 with F16C, where the build enables them, as
+//!   `-C target-cpu=x86-64-v3` does; else SSE2 on x86-64).
 //! - The environment variable `RECTIFY_KERNEL` (`avx512`, `avx2`, `sse2`, `neon` or
 //!   `portable`), read
 //!   once with `std`, forces another kernel this CPU supports, for testing and for comparing
@@ -197,6 +203,21 @@
 //!   memory layout. Implies `alloc`.
 //! - `rayon`: `Parallel`, any activation with its slice methods split over rayon's thread pool,
 //!   bit for bit the serial methods. Implies `std`.
+//! - `half`: kernels for `half::f16` and `half::bf16` (above); every activation takes them as
+//!   `T`, with the same contract, bit for bit the types' scalar methods:
+//!
+//! ```
+//! # #[cfg(feature = "half")] {
+//! use half::f16;
+//! use rectify::{Activation, LeakyRelu, Relu};
+//!
+//! let x: Vec<f16> = [-2.0_f32, -0.0, 0.5, 3.0].map(f16::from_f32).to_vec();
+//! let mut y = vec![f16::ZERO; 4];
+//! Relu.forward(&x, &mut y);
+//! assert_eq!(y, [0.0_f32, 0.0, 0.5, 3.0].map(f16::from_f32));
+//! LeakyRelu::new(f16::from_f32(0.5)).unwrap().forward_in_place(&mut y[..1]);
+//! # }
+//! ```
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

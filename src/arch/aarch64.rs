@@ -136,3 +136,158 @@ neon_vector!(
     u64, [1, 2], vld1q_u64, vdupq_n_u64, vandq_u64, vtstq_u64, vaddvq_u64,
     vsubq_u64
 );
+
+/// Eight lanes of a 16-bit format (`half::f16` or `half::bf16`, feature `half`) as integer
+/// patterns (see `half16`): compares order the sign-and-magnitude patterns as integers (the
+/// magnitude, negated where the sign is set, so that both zeros are 0) and clear the lanes where
+/// either side is NaN; `add` and `mul` run the format's scalar arithmetic lane by lane (NEON's
+/// `f16` conversions are not stable Rust).
+#[cfg(feature = "half")]
+#[derive(Clone, Copy)]
+pub(crate) struct H16x8<F>(uint16x8_t, core::marker::PhantomData<F>);
+
+#[cfg(feature = "half")]
+impl<F: super::half16::Half16> H16x8<F> {
+    #[inline(always)]
+    fn new(r: uint16x8_t) -> Self {
+        H16x8(r, core::marker::PhantomData)
+    }
+
+    /// The order key of each lane and the lane mask of its NaNs.
+    ///
+    /// # Safety
+    /// None beyond NEON, the aarch64 baseline.
+    #[inline(always)]
+    unsafe fn key(self) -> (int16x8_t, uint16x8_t) {
+        // SAFETY: NEON is the aarch64 baseline.
+        unsafe {
+            let magnitude = vandq_u16(self.0, vdupq_n_u16(0x7fff));
+            let negative = vshrq_n_s16::<15>(vreinterpretq_s16_u16(self.0));
+            let key = vsubq_s16(
+                veorq_s16(vreinterpretq_s16_u16(magnitude), negative),
+                negative,
+            );
+            (key, vcgtq_u16(magnitude, vdupq_n_u16(F::INFINITY_BITS)))
+        }
+    }
+
+    /// The lane mask of `self > other` (true where ordered) and that of either being NaN.
+    ///
+    /// # Safety
+    /// None beyond NEON, the aarch64 baseline.
+    #[inline(always)]
+    unsafe fn compare(self, other: Self) -> (uint16x8_t, uint16x8_t) {
+        // SAFETY: NEON is the aarch64 baseline.
+        unsafe {
+            let (a, a_nan) = self.key();
+            let (b, b_nan) = other.key();
+            (vcgtq_s16(a, b), vorrq_u16(a_nan, b_nan))
+        }
+    }
+}
+
+/// Lane `i`'s bit, for the mask conversions.
+#[cfg(feature = "half")]
+const LANE_BITS_16: [u16; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
+
+// SAFETY: each method is what its name says on 16-bit patterns; loads and stores touch exactly
+// 8 elements and need no alignment.
+#[cfg(feature = "half")]
+unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
+    type Elem = F;
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn splat(x: F) -> Self {
+        // SAFETY: NEON is the aarch64 baseline.
+        Self::new(unsafe { vdupq_n_u16(x.to_bits16()) })
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const F) -> Self {
+        // SAFETY: the caller proved that `p` holds 8 elements of 2 bytes.
+        Self::new(unsafe { vld1q_u16(p.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut F) {
+        // SAFETY: the caller proved that `p` has room for 8 elements.
+        unsafe { vst1q_u16(p.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn stream(self, p: *mut F) {
+        // SAFETY: as for `store`.
+        unsafe { vst1q_u16(p.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn fence() {}
+    #[inline(always)]
+    unsafe fn gt(self, other: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. BIC(a, b) is a & !b.
+        unsafe {
+            let (gt, nan) = self.compare(other);
+            Self::new(vbicq_u16(gt, nan))
+        }
+    }
+    #[inline(always)]
+    unsafe fn le(self, other: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline.
+        unsafe {
+            let (gt, nan) = self.compare(other);
+            Self::new(vmvnq_u16(vorrq_u16(gt, nan)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn and_not(self, other: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline.
+        Self::new(unsafe { vbicq_u16(other.0, self.0) })
+    }
+    #[inline(always)]
+    unsafe fn select(self, then: Self, other: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline.
+        Self::new(unsafe { vbslq_u16(self.0, then.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        Self::new(super::half16::lanewise::<F, _, 8>(
+            self.0,
+            other.0,
+            |x, y| x + y,
+        ))
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        Self::new(super::half16::lanewise::<F, _, 8>(
+            self.0,
+            other.0,
+            |x, y| x * y,
+        ))
+    }
+    #[inline(always)]
+    unsafe fn to_bits(self) -> u64 {
+        // SAFETY: NEON is the aarch64 baseline; the array holds 8 lanes. The horizontal sum of
+        // distinct bits is their OR.
+        unsafe {
+            u64::from(vaddvq_u16(vandq_u16(
+                self.0,
+                vld1q_u16(LANE_BITS_16.as_ptr()),
+            )))
+        }
+    }
+    #[inline(always)]
+    unsafe fn from_bits(bits: u64) -> Self {
+        // SAFETY: NEON is the aarch64 baseline; the array holds 8 lanes.
+        unsafe {
+            let lanes = vld1q_u16(LANE_BITS_16.as_ptr());
+            Self::new(vtstq_u16(vdupq_n_u16(bits as u16), lanes))
+        }
+    }
+    #[inline(always)]
+    unsafe fn tally(self, mask: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. All ones is minus one.
+        Self::new(unsafe { vsubq_u16(self.0, mask.0) })
+    }
+    #[inline(always)]
+    unsafe fn tally_sum(self) -> u64 {
+        // SAFETY: NEON is the aarch64 baseline; the widening sum cannot overflow.
+        unsafe { u64::from(vaddlvq_u16(self.0)) }
+    }
+}

@@ -385,8 +385,20 @@ pub(crate) const TALLY_MAX: usize = 1 << 31;
 #[cfg(test)]
 pub(crate) const TALLY_MAX: usize = 256;
 
+/// [`TALLY_MAX`] for elements of `T`. The 16-bit formats count in 16-bit integer lanes, at
+/// least eight to a vector: their jobs take at most `2^18` elements, which keeps every counter
+/// below `2^15`.
+#[inline(always)]
+pub(crate) const fn tally_max<T>() -> usize {
+    if size_of::<T>() == 2 && TALLY_MAX > 1 << 18 {
+        1 << 18
+    } else {
+        TALLY_MAX
+    }
+}
+
 /// The elementwise loop that also counts what it writes ([`Counts`]): an [`Elementwise`] job
-/// for a forward operation, which returns the counts. At most [`TALLY_MAX`] elements.
+/// for a forward operation, which returns the counts. At most [`tally_max`] elements.
 pub(super) struct Counted<T, O>(pub(super) Elementwise<T, O>);
 
 impl<T: Float, O: Op<T>> Job<T> for Counted<T, O> {
@@ -409,7 +421,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Counted<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> Counts {
         let e = self.0;
-        debug_assert!(e.len <= TALLY_MAX);
+        debug_assert!(e.len <= tally_max::<T>());
         // SAFETY: the ISA is the caller's.
         let mut tally = unsafe { LaneCounts::<V>::new(O::NEVER_NEGATIVE) };
         // SAFETY: forwarded from the caller.
@@ -422,7 +434,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Counted<T, O> {
 /// The elementwise loop of a forward operation that also fills a 1-bit mask from its inputs
 /// ([`MaskWords`]) and returns the number of NaN inputs. `words` is valid for writing
 /// `len.div_ceil(64)` words and overlaps no buffer of the elementwise job. At most
-/// [`TALLY_MAX`] elements.
+/// [`tally_max`] elements.
 pub(super) struct Masked<T, O> {
     pub(super) elementwise: Elementwise<T, O>,
     pub(super) words: *mut u64,
@@ -453,7 +465,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Masked<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> usize {
         let e = self.elementwise;
-        debug_assert!(e.len <= TALLY_MAX);
+        debug_assert!(e.len <= tally_max::<T>());
         // SAFETY: the ISA is the caller's.
         let mut tally = unsafe { LaneMaskWords::<V, O>::new(e.op, self.words) };
         // SAFETY: forwarded from the caller; the words hold one bit per element.

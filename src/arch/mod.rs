@@ -26,6 +26,8 @@ pub(crate) use ops::{
 };
 
 mod generic;
+#[cfg(feature = "half")]
+mod half16;
 mod ops;
 mod portable;
 #[cfg(test)]
@@ -232,8 +234,8 @@ pub(crate) trait Body<T: SimdElem>: Job<T> {
     unsafe fn run<V: Vector<Elem = T>>(self) -> Self::Output;
 }
 
-/// Runs `job` with `kernel`: its SIMD loop for `f32` and `f64`, the scalar reference for every
-/// other type.
+/// Runs `job` with `kernel`: its SIMD loop for `f32` and `f64` (and, with the feature `half`,
+/// `half::f16` and `half::bf16`), the scalar reference for every other type.
 ///
 /// # Safety
 /// `kernel.is_supported()`, and the job's pointers are valid as its type documents.
@@ -246,6 +248,18 @@ unsafe fn dispatch<T: Float + 'static, J: Job<T>>(kernel: Kernel, job: J) -> J::
         // SAFETY: T is f64, so the cast changes nothing; the rest is the caller's obligation.
         unsafe { run_body(kernel, job.on::<f64>()) }
     } else {
+        #[cfg(feature = "half")]
+        {
+            use half::{bf16, f16};
+            if TypeId::of::<T>() == TypeId::of::<f16>() {
+                // SAFETY: T is f16, so the cast changes nothing; the rest is the caller's
+                // obligation.
+                return unsafe { run_body(kernel, job.on::<f16>()) };
+            } else if TypeId::of::<T>() == TypeId::of::<bf16>() {
+                // SAFETY: T is bf16, as above.
+                return unsafe { run_body(kernel, job.on::<bf16>()) };
+            }
+        }
         // SAFETY: the caller's obligation.
         unsafe { job.run_scalar() }
     }
@@ -713,7 +727,7 @@ pub(crate) fn mask_forward<T: Float + 'static, O: Op<T>>(
 }
 
 /// Runs a forward operation `op` over `io` (`Map` or `InPlace`) in pieces of at most
-/// [`generic::TALLY_MAX`] elements, the most one job that counts in vector lanes takes: `part`
+/// [`generic::tally_max`] elements, the most one job that counts in vector lanes takes: `part`
 /// gets each piece as an elementwise job, and its first element, and what it returns is
 /// summed. The pieces start at multiples of 64, on mask word boundaries. Panics if this CPU
 /// does not support `kernel`, or if `io` is a backward shape.
@@ -741,19 +755,19 @@ fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
             x,
             g: x,
             out,
-            len: (len - start).min(generic::TALLY_MAX),
+            len: (len - start).min(generic::tally_max::<T>()),
             // Only a separate output streams.
             stream: stream && separate_out,
         }
     };
     // The first piece on its own: most passes have only this one, and pay for no loop.
     let mut sums = part(piece(0), 0);
-    let mut start = generic::TALLY_MAX;
+    let mut start = generic::tally_max::<T>();
     while start < len {
         for (sum, n) in sums.iter_mut().zip(part(piece(start), start)) {
             *sum += n;
         }
-        start += generic::TALLY_MAX;
+        start += generic::tally_max::<T>();
     }
     sums
 }
@@ -794,7 +808,8 @@ pub(crate) fn mask_backward<T: Float + 'static, O: Op<T>>(
     unsafe { dispatch(kernel, job) }
 }
 
-/// `f32` and `f64`: the element types with SIMD kernels, and their vector type per ISA.
+/// `f32` and `f64` (and `half::f16` and `half::bf16`, in `half16`): the element types with SIMD
+/// kernels, and their vector type per ISA.
 pub(crate) trait SimdElem: Float + 'static {
     /// SSE2 lanes.
     #[cfg(target_arch = "x86_64")]

@@ -6,25 +6,26 @@ use core::arch::x86_64::*;
 
 use super::{Body, SimdElem, Vector};
 
-/// Whether this CPU has the target feature `$feature`: detected at run time with `std`, at
-/// compile time without.
+/// Whether this CPU has every target feature named: detected at run time with `std`, at compile
+/// time without.
 macro_rules! has_feature {
-    ($feature:tt) => {{
+    ($($feature:tt),+) => {{
         #[cfg(feature = "std")]
         {
-            std::is_x86_feature_detected!($feature)
+            true $(&& std::is_x86_feature_detected!($feature))+
         }
         #[cfg(not(feature = "std"))]
         {
-            cfg!(target_feature = $feature)
+            cfg!(all($(target_feature = $feature),+))
         }
     }};
 }
 
-/// Whether this CPU has AVX2 ([`has_feature`]).
+/// Whether this CPU has AVX2, and F16C for the 16-bit formats' conversions ([`has_feature`];
+/// every CPU with AVX2 has F16C).
 #[inline]
 pub(super) fn has_avx2() -> bool {
-    has_feature!("avx2")
+    has_feature!("avx2", "f16c")
 }
 
 /// Whether this CPU has AVX-512F, the foundation: every instruction the 512-bit lanes use
@@ -100,11 +101,11 @@ pub(super) unsafe fn sse2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     unsafe { body.run::<T::Sse2>() }
 }
 
-/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2.
+/// Runs `body` with the AVX2 lanes of `T`; the whole loop is compiled for AVX2 and F16C.
 ///
 /// # Safety
-/// The CPU supports AVX2 ([`has_avx2`]), and the body's own obligations hold.
-#[target_feature(enable = "avx2")]
+/// The CPU supports AVX2 and F16C ([`has_avx2`]), and the body's own obligations hold.
+#[target_feature(enable = "avx2,f16c")]
 pub(super) unsafe fn avx2<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
     // SAFETY: AVX2 and the body's obligations are the caller's.
     unsafe { body.run::<T::Avx2>() }
@@ -694,5 +695,474 @@ unsafe fn avx512_tally_pd(counter: __m512d, mask: __m512d) -> __m512d {
             _mm512_castpd_si512(counter),
             _mm512_castpd_si512(mask),
         ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sixteen-bit lanes for `half::f16` and `half::bf16` (feature `half`): the patterns in integer
+// lanes (see `half16`). Compares map each sign-and-magnitude pattern to an integer of the same
+// order (the magnitude, negated where the sign is set, so that both zeros map to 0) and clear
+// the lanes where either side is NaN (a magnitude above infinity's).
+
+#[cfg(feature = "half")]
+pub(crate) use self::half_lanes::{H16x16, H16x8};
+
+#[cfg(feature = "half")]
+mod half_lanes {
+    use core::arch::x86_64::*;
+    use core::marker::PhantomData;
+
+    use half::{bf16, f16};
+
+    use super::super::half16::{lanewise, Half16};
+    use super::super::Vector;
+
+    /// Add or multiply, the two operations of [`Vector`] that compute.
+    #[derive(Clone, Copy)]
+    pub(crate) enum Arith {
+        Add,
+        Mul,
+    }
+
+    /// A format's arithmetic on AVX2 lanes: widened to `f32`, computed, rounded once back.
+    pub(crate) trait Avx2Arith: Half16 {
+        /// `a op b` on 16 lanes.
+        ///
+        /// # Safety
+        /// The CPU supports AVX2 and F16C.
+        unsafe fn avx2_arith(a: __m256i, b: __m256i, op: Arith) -> __m256i;
+    }
+
+    /// `a op b` on eight `f32` lanes.
+    ///
+    /// # Safety
+    /// The CPU supports AVX.
+    #[inline(always)]
+    unsafe fn f32_arith(a: __m256, b: __m256, op: Arith) -> __m256 {
+        // SAFETY: the caller proved AVX.
+        unsafe {
+            match op {
+                Arith::Add => _mm256_add_ps(a, b),
+                Arith::Mul => _mm256_mul_ps(a, b),
+            }
+        }
+    }
+
+    /// The format's scalar arithmetic on each of 16 lanes.
+    #[cfg(miri)]
+    #[inline(always)]
+    fn scalar_arith<F: Half16>(a: __m256i, b: __m256i, op: Arith) -> __m256i {
+        match op {
+            Arith::Add => lanewise::<F, _, 16>(a, b, |x, y| x + y),
+            Arith::Mul => lanewise::<F, _, 16>(a, b, |x, y| x * y),
+        }
+    }
+
+    impl Avx2Arith for f16 {
+        #[inline(always)]
+        unsafe fn avx2_arith(a: __m256i, b: __m256i, op: Arith) -> __m256i {
+            // Miri does not run the F16C conversions.
+            #[cfg(miri)]
+            return scalar_arith::<f16>(a, b, op);
+            // SAFETY: the caller proved AVX2 and F16C. VCVTPH2PS is exact, VCVTPS2PH rounds to
+            // nearest even (immediate 0); both keep a NaN's payload and set its quiet bit, as
+            // `half`'s conversions do.
+            #[cfg(not(miri))]
+            unsafe {
+                let lo = f32_arith(
+                    _mm256_cvtph_ps(_mm256_castsi256_si128(a)),
+                    _mm256_cvtph_ps(_mm256_castsi256_si128(b)),
+                    op,
+                );
+                let hi = f32_arith(
+                    _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(a)),
+                    _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(b)),
+                    op,
+                );
+                _mm256_set_m128i(
+                    _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(hi),
+                    _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(lo),
+                )
+            }
+        }
+    }
+
+    impl Avx2Arith for bf16 {
+        #[inline(always)]
+        unsafe fn avx2_arith(a: __m256i, b: __m256i, op: Arith) -> __m256i {
+            #[cfg(miri)]
+            return scalar_arith::<bf16>(a, b, op);
+            // SAFETY: the caller proved AVX2.
+            #[cfg(not(miri))]
+            unsafe {
+                // A bf16 pattern is the high half of the f32 with the same value: interleaving
+                // with zeros widens lanes 0-3 and 8-11 (`lo`), 4-7 and 12-15 (`hi`), and the
+                // narrowing pack below puts them back in that order.
+                let zero = _mm256_setzero_si256();
+                let (a_lo, a_hi) = (
+                    _mm256_unpacklo_epi16(zero, a),
+                    _mm256_unpackhi_epi16(zero, a),
+                );
+                let (b_lo, b_hi) = (
+                    _mm256_unpacklo_epi16(zero, b),
+                    _mm256_unpackhi_epi16(zero, b),
+                );
+                let lo = f32_arith(_mm256_castsi256_ps(a_lo), _mm256_castsi256_ps(b_lo), op);
+                let hi = f32_arith(_mm256_castsi256_ps(a_hi), _mm256_castsi256_ps(b_hi), op);
+                _mm256_packus_epi32(bf16_round(lo), bf16_round(hi))
+            }
+        }
+    }
+
+    /// Each `f32` lane rounded to bf16 as `half`'s `bf16::from_f32` does, in the low half of
+    /// its 32-bit lane: to nearest even (add `0x7fff` and the result's lowest bit, keep the high
+    /// half), and a NaN truncated with its quiet bit set.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[cfg(not(miri))]
+    #[inline(always)]
+    unsafe fn bf16_round(x: __m256) -> __m256i {
+        // SAFETY: the caller proved AVX2.
+        unsafe {
+            let bits = _mm256_castps_si256(x);
+            let high = _mm256_srli_epi32::<16>(bits);
+            let odd = _mm256_and_si256(high, _mm256_set1_epi32(1));
+            let bias = _mm256_add_epi32(_mm256_set1_epi32(0x7fff), odd);
+            let rounded = _mm256_srli_epi32::<16>(_mm256_add_epi32(bits, bias));
+            let quiet = _mm256_or_si256(high, _mm256_set1_epi32(0x40));
+            let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(x, x));
+            _mm256_blendv_epi8(rounded, quiet, nan)
+        }
+    }
+
+    /// Sixteen lanes of a 16-bit format in a 256-bit register (AVX2 and F16C).
+    #[derive(Clone, Copy)]
+    pub(crate) struct H16x16<F>(__m256i, PhantomData<F>);
+
+    impl<F> H16x16<F> {
+        #[inline(always)]
+        fn new(r: __m256i) -> Self {
+            H16x16(r, PhantomData)
+        }
+    }
+
+    impl<F: Half16> H16x16<F> {
+        /// The order key of each lane (see above) and the lane mask of its NaNs.
+        ///
+        /// # Safety
+        /// The CPU supports AVX2.
+        #[inline(always)]
+        unsafe fn key(self) -> (__m256i, __m256i) {
+            // SAFETY: the caller proved AVX2.
+            unsafe {
+                let magnitude = _mm256_and_si256(self.0, _mm256_set1_epi16(0x7fff));
+                let negative = _mm256_srai_epi16::<15>(self.0);
+                let key = _mm256_sub_epi16(_mm256_xor_si256(magnitude, negative), negative);
+                let nan = _mm256_cmpgt_epi16(magnitude, _mm256_set1_epi16(F::INFINITY_BITS as i16));
+                (key, nan)
+            }
+        }
+
+        /// The lane mask of `self > other` (true where ordered) and that of either being NaN.
+        ///
+        /// # Safety
+        /// The CPU supports AVX2.
+        #[inline(always)]
+        unsafe fn compare(self, other: Self) -> (__m256i, __m256i) {
+            // SAFETY: the caller proved AVX2.
+            unsafe {
+                let (a, a_nan) = self.key();
+                let (b, b_nan) = other.key();
+                (_mm256_cmpgt_epi16(a, b), _mm256_or_si256(a_nan, b_nan))
+            }
+        }
+    }
+
+    // SAFETY: each method is what its name says on 16-bit patterns (compares as described
+    // above; `add` and `mul` the format's arithmetic through `f32`); loads and stores touch
+    // exactly 16 elements; `stream` requires register alignment, which its contract asks.
+    unsafe impl<F: Avx2Arith> Vector for H16x16<F> {
+        type Elem = F;
+        const LANES: usize = 16;
+
+        #[inline(always)]
+        unsafe fn splat(x: F) -> Self {
+            // SAFETY: the caller proved the ISA.
+            Self::new(unsafe { _mm256_set1_epi16(x.to_bits16() as i16) })
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const F) -> Self {
+            // SAFETY: the caller proved the ISA and that `p` holds 16 elements of 2 bytes.
+            Self::new(unsafe { _mm256_loadu_si256(p.cast()) })
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut F) {
+            // SAFETY: the caller proved the ISA and that `p` has room for 16 elements.
+            unsafe { _mm256_storeu_si256(p.cast(), self.0) }
+        }
+        #[inline(always)]
+        unsafe fn stream(self, p: *mut F) {
+            debug_assert!(p.align_offset(32) == 0);
+            #[cfg(miri)]
+            // SAFETY: the caller proved the ISA and room at `p`.
+            unsafe {
+                _mm256_storeu_si256(p.cast(), self.0)
+            }
+            #[cfg(not(miri))]
+            // SAFETY: the caller proved the ISA, room and register alignment at `p`.
+            unsafe {
+                _mm256_stream_si256(p.cast(), self.0)
+            }
+        }
+        #[inline(always)]
+        unsafe fn fence() {
+            #[cfg(not(miri))]
+            // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
+            unsafe {
+                _mm_sfence()
+            }
+        }
+        #[inline(always)]
+        unsafe fn gt(self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            unsafe {
+                let (gt, nan) = self.compare(other);
+                Self::new(_mm256_andnot_si256(nan, gt))
+            }
+        }
+        #[inline(always)]
+        unsafe fn le(self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            unsafe {
+                let (gt, nan) = self.compare(other);
+                Self::new(_mm256_andnot_si256(
+                    _mm256_or_si256(gt, nan),
+                    _mm256_set1_epi16(-1),
+                ))
+            }
+        }
+        #[inline(always)]
+        unsafe fn and_not(self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            Self::new(unsafe { _mm256_andnot_si256(self.0, other.0) })
+        }
+        #[inline(always)]
+        unsafe fn select(self, then: Self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA; each mask lane's bytes agree.
+            Self::new(unsafe { _mm256_blendv_epi8(other.0, then.0, self.0) })
+        }
+        #[inline(always)]
+        unsafe fn add(self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            Self::new(unsafe { F::avx2_arith(self.0, other.0, Arith::Add) })
+        }
+        #[inline(always)]
+        unsafe fn mul(self, other: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            Self::new(unsafe { F::avx2_arith(self.0, other.0, Arith::Mul) })
+        }
+        #[inline(always)]
+        unsafe fn to_bits(self) -> u64 {
+            // SAFETY: the caller proved the ISA. The saturating pack keeps a lane mask's
+            // value (all ones or zero) in a byte, lanes 0-7 in bytes 0-7 (and again 8-15),
+            // lanes 8-15 in bytes 16-23 (and 24-31).
+            let bytes = unsafe {
+                let packed = _mm256_packs_epi16(self.0, self.0);
+                _mm256_movemask_epi8(packed) as u32
+            };
+            u64::from((bytes & 0xff) | ((bytes >> 8) & 0xff00))
+        }
+        #[inline(always)]
+        unsafe fn from_bits(bits: u64) -> Self {
+            // SAFETY: the caller proved the ISA.
+            unsafe {
+                let lane_bits = _mm256_setr_epi16(
+                    1,
+                    2,
+                    4,
+                    8,
+                    16,
+                    32,
+                    64,
+                    128,
+                    256,
+                    512,
+                    1024,
+                    2048,
+                    4096,
+                    8192,
+                    16384,
+                    i16::MIN,
+                );
+                let set = _mm256_and_si256(_mm256_set1_epi16(bits as u16 as i16), lane_bits);
+                Self::new(_mm256_cmpeq_epi16(set, lane_bits))
+            }
+        }
+        #[inline(always)]
+        unsafe fn tally(self, mask: Self) -> Self {
+            // SAFETY: the caller proved the ISA.
+            Self::new(unsafe { _mm256_sub_epi16(self.0, mask.0) })
+        }
+        #[inline(always)]
+        unsafe fn tally_sum(self) -> u64 {
+            // SAFETY: a register is plain bits, as many as in 16 `u16`.
+            let lanes: [u16; 16] = unsafe { core::mem::transmute(self.0) };
+            lanes.iter().map(|&n| u64::from(n)).sum()
+        }
+    }
+
+    /// Eight lanes of a 16-bit format in a 128-bit register (SSE2). SSE2 has no conversion to
+    /// `f32`: `add` and `mul` run the format's scalar arithmetic lane by lane.
+    #[derive(Clone, Copy)]
+    pub(crate) struct H16x8<F>(__m128i, PhantomData<F>);
+
+    impl<F> H16x8<F> {
+        #[inline(always)]
+        fn new(r: __m128i) -> Self {
+            H16x8(r, PhantomData)
+        }
+    }
+
+    impl<F: Half16> H16x8<F> {
+        /// As [`H16x16::key`].
+        ///
+        /// # Safety
+        /// The CPU supports SSE2.
+        #[inline(always)]
+        unsafe fn key(self) -> (__m128i, __m128i) {
+            // SAFETY: the caller proved SSE2.
+            unsafe {
+                let magnitude = _mm_and_si128(self.0, _mm_set1_epi16(0x7fff));
+                let negative = _mm_srai_epi16::<15>(self.0);
+                let key = _mm_sub_epi16(_mm_xor_si128(magnitude, negative), negative);
+                let nan = _mm_cmpgt_epi16(magnitude, _mm_set1_epi16(F::INFINITY_BITS as i16));
+                (key, nan)
+            }
+        }
+
+        /// As [`H16x16::compare`].
+        ///
+        /// # Safety
+        /// The CPU supports SSE2.
+        #[inline(always)]
+        unsafe fn compare(self, other: Self) -> (__m128i, __m128i) {
+            // SAFETY: the caller proved SSE2.
+            unsafe {
+                let (a, a_nan) = self.key();
+                let (b, b_nan) = other.key();
+                (_mm_cmpgt_epi16(a, b), _mm_or_si128(a_nan, b_nan))
+            }
+        }
+    }
+
+    // SAFETY: as for `H16x16`, with 8 elements.
+    unsafe impl<F: Half16> Vector for H16x8<F> {
+        type Elem = F;
+        const LANES: usize = 8;
+
+        #[inline(always)]
+        unsafe fn splat(x: F) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            Self::new(unsafe { _mm_set1_epi16(x.to_bits16() as i16) })
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const F) -> Self {
+            // SAFETY: the caller proved that `p` holds 8 elements of 2 bytes.
+            Self::new(unsafe { _mm_loadu_si128(p.cast()) })
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut F) {
+            // SAFETY: the caller proved that `p` has room for 8 elements.
+            unsafe { _mm_storeu_si128(p.cast(), self.0) }
+        }
+        #[inline(always)]
+        unsafe fn stream(self, p: *mut F) {
+            debug_assert!(p.align_offset(16) == 0);
+            #[cfg(miri)]
+            // SAFETY: the caller proved room at `p`.
+            unsafe {
+                _mm_storeu_si128(p.cast(), self.0)
+            }
+            #[cfg(not(miri))]
+            // SAFETY: the caller proved room and register alignment at `p`.
+            unsafe {
+                _mm_stream_si128(p.cast(), self.0)
+            }
+        }
+        #[inline(always)]
+        unsafe fn fence() {
+            #[cfg(not(miri))]
+            // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
+            unsafe {
+                _mm_sfence()
+            }
+        }
+        #[inline(always)]
+        unsafe fn gt(self, other: Self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            unsafe {
+                let (gt, nan) = self.compare(other);
+                Self::new(_mm_andnot_si128(nan, gt))
+            }
+        }
+        #[inline(always)]
+        unsafe fn le(self, other: Self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            unsafe {
+                let (gt, nan) = self.compare(other);
+                Self::new(_mm_andnot_si128(_mm_or_si128(gt, nan), _mm_set1_epi16(-1)))
+            }
+        }
+        #[inline(always)]
+        unsafe fn and_not(self, other: Self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            Self::new(unsafe { _mm_andnot_si128(self.0, other.0) })
+        }
+        #[inline(always)]
+        unsafe fn select(self, then: Self, other: Self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            Self::new(unsafe {
+                _mm_or_si128(
+                    _mm_and_si128(self.0, then.0),
+                    _mm_andnot_si128(self.0, other.0),
+                )
+            })
+        }
+        #[inline(always)]
+        unsafe fn add(self, other: Self) -> Self {
+            Self::new(lanewise::<F, _, 8>(self.0, other.0, |x, y| x + y))
+        }
+        #[inline(always)]
+        unsafe fn mul(self, other: Self) -> Self {
+            Self::new(lanewise::<F, _, 8>(self.0, other.0, |x, y| x * y))
+        }
+        #[inline(always)]
+        unsafe fn to_bits(self) -> u64 {
+            // SAFETY: SSE2 is the x86-64 baseline. The saturating pack keeps a lane mask's
+            // value in a byte, lanes 0-7 in bytes 0-7.
+            let bytes = unsafe { _mm_movemask_epi8(_mm_packs_epi16(self.0, self.0)) as u32 };
+            u64::from(bytes & 0xff)
+        }
+        #[inline(always)]
+        unsafe fn from_bits(bits: u64) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            unsafe {
+                let lane_bits = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
+                let set = _mm_and_si128(_mm_set1_epi16(bits as u16 as i16), lane_bits);
+                Self::new(_mm_cmpeq_epi16(set, lane_bits))
+            }
+        }
+        #[inline(always)]
+        unsafe fn tally(self, mask: Self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline.
+            Self::new(unsafe { _mm_sub_epi16(self.0, mask.0) })
+        }
+        #[inline(always)]
+        unsafe fn tally_sum(self) -> u64 {
+            // SAFETY: a register is plain bits, as many as in 8 `u16`.
+            let lanes: [u16; 8] = unsafe { core::mem::transmute(self.0) };
+            lanes.iter().map(|&n| u64::from(n)).sum()
+        }
     }
 }

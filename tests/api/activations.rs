@@ -169,7 +169,8 @@ pub(crate) fn members<F: TestFloat>() -> Vec<Spec<F>> {
         specs.push(Spec::Clip(f(lo), f(hi)));
     }
     for alpha in [0.0, -0.0, 1.0, -0.5, 1e-30, -1e30] {
-        specs.push(Spec::Thresholded(f(alpha)));
+        // -1e30 is the most negative finite value in the 16-bit formats.
+        specs.push(Spec::Thresholded(f(alpha).max(F::min_value())));
     }
     specs
 }
@@ -465,6 +466,30 @@ fn edge_table_f32() {
 #[cfg_attr(miri, ignore = "values: the native runs cover them")]
 fn edge_table_f64() {
     edge_table::<f64>();
+}
+
+/// Every pattern of a 16-bit format as `x`, meeting every pattern as `g` and as `old` in other
+/// orders, through every type and method; then the edge table.
+#[cfg(feature = "half")]
+fn all_patterns_16<F: TestFloat>() {
+    use crate::common::{all_patterns, all_patterns_by};
+    let x = all_patterns::<F>();
+    check_all(&x, &all_patterns_by(40_503), &all_patterns_by(0x9e37));
+    edge_table::<F>();
+}
+
+#[test]
+#[cfg(feature = "half")]
+#[cfg_attr(miri, ignore = "values: the native runs cover them")]
+fn all_patterns_f16() {
+    all_patterns_16::<half::f16>();
+}
+
+#[test]
+#[cfg(feature = "half")]
+#[cfg_attr(miri, ignore = "values: the native runs cover them")]
+fn all_patterns_bf16() {
+    all_patterns_16::<half::bf16>();
 }
 
 /// The public entry points of every type at a length that reaches the vector loop and its

@@ -216,7 +216,9 @@ pub(crate) fn finite<F: TestFloat>(rng: &mut Rng, n: usize) -> Vec<F> {
         .map(|_| {
             let r = rng.next_u64();
             let unit = (r >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-            F::from(unit * 2f64.powi((r & 63) as i32 - 20)).unwrap()
+            let value = F::from(unit * 2f64.powi((r & 63) as i32 - 20)).unwrap();
+            // Past f16's range (65504) the largest finite value instead.
+            value.max(F::min_value()).min(F::max_value())
         })
         .collect()
 }
@@ -270,6 +272,13 @@ fn fused_against_two_steps_f64() {
     fused_against_two_steps::<f64>(0xb1a6);
 }
 
+#[test]
+#[cfg(feature = "half")]
+fn fused_against_two_steps_f16() {
+    fused_against_two_steps::<half::f16>(0xb1a7);
+    fused_against_two_steps::<half::bf16>(0xb1a8);
+}
+
 /// Every pair of edge values as (z, bias) and (forward, gradient), channels first with one
 /// channel per pair of values, and channels last.
 fn edge_table<F: TestFloat>() {
@@ -300,6 +309,14 @@ fn edge_table_f32() {
 #[cfg_attr(miri, ignore = "values: the native runs cover them")]
 fn edge_table_f64() {
     edge_table::<f64>();
+}
+
+#[test]
+#[cfg(feature = "half")]
+#[cfg_attr(miri, ignore = "values: the native runs cover them")]
+fn edge_table_f16() {
+    edge_table::<half::f16>();
+    edge_table::<half::bf16>();
 }
 
 /// The bias gradient of finite values against the exact sum (in f64 from f32 inputs, where

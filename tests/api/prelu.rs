@@ -286,6 +286,13 @@ fn against_the_naive_loop_f64() {
     against_the_naive_loop::<f64>(0x9e2);
 }
 
+#[test]
+#[cfg(feature = "half")]
+fn against_the_naive_loop_f16() {
+    against_the_naive_loop::<half::f16>(0x9e3);
+    against_the_naive_loop::<half::bf16>(0x9e4);
+}
+
 /// Every pair of edge values as (x, g), with every edge value as a channel's slope where it is
 /// finite, and one slope at a time (which must be LeakyRelu's bits).
 fn edge_table<F: TestFloat>() {
@@ -335,6 +342,14 @@ fn edge_table_f32() {
 #[cfg_attr(miri, ignore = "values: the native runs cover them")]
 fn edge_table_f64() {
     edge_table::<f64>();
+}
+
+#[test]
+#[cfg(feature = "half")]
+#[cfg_attr(miri, ignore = "values: the native runs cover them")]
+fn edge_table_f16() {
+    edge_table::<half::f16>();
+    edge_table::<half::bf16>();
 }
 
 /// The slope gradient of finite values against the exact sum (in f64 from f32 products, which

@@ -112,6 +112,97 @@ impl TestFloat for f64 {
     }
 }
 
+/// The edge values of a 16-bit format from their patterns: ±0, the smallest and largest
+/// subnormals, the smallest normal, the largest finite, ±inf, ordinary values, and quiet and
+/// signalling NaNs with payloads and both signs, for a format whose exponent field is
+/// `exponent` (all ones) and whose quiet bit is `quiet`.
+#[cfg(feature = "half")]
+fn edge_patterns16(exponent: u16, quiet: u16) -> Vec<u16> {
+    let mantissa = exponent.trailing_zeros();
+    let max_mantissa = (1 << mantissa) - 1;
+    let mut v = vec![
+        0,
+        0x8000,
+        1,
+        0x8001,
+        max_mantissa,
+        0x8000 | max_mantissa,
+        1 << mantissa,
+        0x8000 | (1 << mantissa),
+        exponent - 1,            // the largest finite
+        0x8000 | (exponent - 1), // the most negative finite
+        exponent,
+        0x8000 | exponent,
+    ];
+    for value in [1.0_f32, -1.0, 0.5, -0.5, 6.0, 3.0e-3, -3.0e-3, 100.0] {
+        let bits = value.to_bits();
+        // Rounded to the format (bf16 by truncation: any value will do).
+        v.push(if mantissa == 10 {
+            half::f16::from_f32(value).to_bits()
+        } else {
+            (bits >> 16) as u16
+        });
+    }
+    for nan in [
+        exponent | quiet,
+        exponent | quiet | 0x12,
+        0x8000 | exponent | quiet | 1,
+        exponent | 1,
+        exponent | (quiet >> 1) | 0x5,
+        0x8000 | exponent | 0x23,
+        0xffff,
+    ] {
+        v.push(nan);
+    }
+    v
+}
+
+#[cfg(feature = "half")]
+impl TestFloat for half::f16 {
+    type Bits = u16;
+    fn bits(self) -> u16 {
+        self.to_bits()
+    }
+    fn from_raw(bits: u64) -> half::f16 {
+        half::f16::from_bits(bits as u16)
+    }
+    fn edge_values() -> Vec<half::f16> {
+        let patterns = edge_patterns16(0x7c00, 0x0200);
+        patterns.into_iter().map(half::f16::from_bits).collect()
+    }
+}
+
+#[cfg(feature = "half")]
+impl TestFloat for half::bf16 {
+    type Bits = u16;
+    fn bits(self) -> u16 {
+        self.to_bits()
+    }
+    fn from_raw(bits: u64) -> half::bf16 {
+        half::bf16::from_bits(bits as u16)
+    }
+    fn edge_values() -> Vec<half::bf16> {
+        let patterns = edge_patterns16(0x7f80, 0x0040);
+        patterns.into_iter().map(half::bf16::from_bits).collect()
+    }
+}
+
+/// Every bit pattern of a 16-bit format, in order.
+#[cfg(feature = "half")]
+pub fn all_patterns<F: TestFloat>() -> Vec<F> {
+    (0..=u16::MAX).map(|b| F::from_raw(b.into())).collect()
+}
+
+/// Every bit pattern of a 16-bit format in the order `i * step` (an odd `step` visits each
+/// once): a second input that meets each pattern of the first with another.
+#[cfg(feature = "half")]
+pub fn all_patterns_by<F: TestFloat>(step: u16) -> Vec<F> {
+    assert!(step % 2 == 1, "an odd step visits every pattern");
+    (0..=u16::MAX)
+        .map(|i| F::from_raw(i.wrapping_mul(step).into()))
+        .collect()
+}
+
 /// Every pair of edge values: `x[i]` and `g[i]` run through all combinations, long enough to
 /// reach the SIMD loops.
 pub fn edge_pairs<F: TestFloat>() -> (Vec<F>, Vec<F>) {

@@ -146,17 +146,17 @@ fn bench_parallel(c: &mut Criterion) {
 fn bench_half<T: Bits16>(c: &mut Criterion, type_name: &str) {
     use rectify::{Activation, LeakyRelu, Relu};
 
-    /// ReLU through the trait's provided slice methods only.
-    struct Provided;
-    impl<T: Float + 'static> Activation<T> for Provided {
+    /// An activation through the trait's provided slice methods only.
+    struct Provided<A>(A);
+    impl<T: Float + 'static, A: Activation<T>> Activation<T> for Provided<A> {
         fn at(&self, x: T) -> T {
-            Relu.at(x)
+            self.0.at(x)
         }
         fn derivative_at(&self, x: T) -> T {
-            Relu.derivative_at(x)
+            self.0.derivative_at(x)
         }
         fn backward_at(&self, forward: T, grad: T) -> T {
-            Relu.backward_at(forward, grad)
+            self.0.backward_at(forward, grad)
         }
     }
 
@@ -178,16 +178,19 @@ fn bench_half<T: Bits16>(c: &mut Criterion, type_name: &str) {
             b.iter(|| Relu.forward(black_box(&x), &mut out))
         });
         group.bench_function(BenchmarkId::new("forward_provided", n), |b| {
-            b.iter(|| Provided.forward(black_box(&x), &mut out))
+            b.iter(|| Provided(Relu).forward(black_box(&x), &mut out))
         });
         group.bench_function(BenchmarkId::new("in_place", n), |b| {
             b.iter(|| Relu.forward_in_place(black_box(&mut values)))
         });
         group.bench_function(BenchmarkId::new("in_place_provided", n), |b| {
-            b.iter(|| Provided.forward_in_place(black_box(&mut values)))
+            b.iter(|| Provided(Relu).forward_in_place(black_box(&mut values)))
         });
         group.bench_function(BenchmarkId::new("leaky_forward", n), |b| {
             b.iter(|| leaky.forward(black_box(&x), &mut out))
+        });
+        group.bench_function(BenchmarkId::new("leaky_forward_provided", n), |b| {
+            b.iter(|| Provided(leaky).forward(black_box(&x), &mut out))
         });
         group.bench_function(BenchmarkId::new("backward_bits_reference", n), |b| {
             b.iter(|| {
@@ -201,7 +204,7 @@ fn bench_half<T: Bits16>(c: &mut Criterion, type_name: &str) {
             b.iter(|| Relu.backward(black_box(&x), black_box(&g), &mut out))
         });
         group.bench_function(BenchmarkId::new("backward_provided", n), |b| {
-            b.iter(|| Provided.backward(black_box(&x), black_box(&g), &mut out))
+            b.iter(|| Provided(Relu).backward(black_box(&x), black_box(&g), &mut out))
         });
     }
     group.finish();

@@ -236,6 +236,39 @@ unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
         }
     }
     #[inline(always)]
+    unsafe fn gt_zero(self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. As signed integers, the patterns above zero are
+        // the positive values, then +inf, then the positive NaNs.
+        unsafe {
+            let p = vreinterpretq_s16_u16(self.0);
+            let positive = vcgtq_s16(p, vdupq_n_s16(0));
+            let nan = vcgtq_s16(p, vdupq_n_s16(F::INFINITY_BITS as i16));
+            Self::new(vbicq_u16(positive, nan))
+        }
+    }
+    #[inline(always)]
+    unsafe fn le_zero(self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. As signed integers, the patterns from -0.0 to
+        // -inf are the lowest, up to -inf's, and the negative NaNs come after them.
+        unsafe {
+            let p = vreinterpretq_s16_u16(self.0);
+            let up_to_neg_inf = vcleq_s16(p, vdupq_n_s16((0x8000 | F::INFINITY_BITS) as i16));
+            Self::new(vorrq_u16(up_to_neg_inf, vceqq_s16(p, vdupq_n_s16(0))))
+        }
+    }
+    #[inline(always)]
+    unsafe fn lt_zero(self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. As `le_zero`, without -0.0 (the lowest).
+        unsafe {
+            let p = vreinterpretq_s16_u16(self.0);
+            let up_to_neg_inf = vcleq_s16(p, vdupq_n_s16((0x8000 | F::INFINITY_BITS) as i16));
+            Self::new(vbicq_u16(
+                up_to_neg_inf,
+                vceqq_s16(p, vdupq_n_s16(i16::MIN)),
+            ))
+        }
+    }
+    #[inline(always)]
     unsafe fn and_not(self, other: Self) -> Self {
         // SAFETY: NEON is the aarch64 baseline.
         Self::new(unsafe { vbicq_u16(other.0, self.0) })

@@ -141,7 +141,7 @@ impl<V: Vector> LaneSource<V> for MaskBits<V::Elem> {
             Step {
                 x: clear.and_not(V::splat(V::Elem::one())),
                 y,
-                not_positive: y.le(V::splat(V::Elem::zero())),
+                not_positive: y.le_zero(),
             }
         }
     }
@@ -754,11 +754,10 @@ impl<V: Vector> LaneTally<V> for LaneCounts<V> {
     ) {
         // SAFETY: the caller proved the ISA.
         unsafe {
-            let zero = V::splat(V::Elem::zero());
-            self.positive = self.positive.tally(y.gt(zero));
+            self.positive = self.positive.tally(y.gt_zero());
             self.not_positive = self.not_positive.tally(not_positive);
             if !self.never_negative {
-                self.negative = self.negative.tally(zero.gt(y));
+                self.negative = self.negative.tally(y.lt_zero());
             }
         }
         self.vectors += 1;

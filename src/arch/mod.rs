@@ -182,6 +182,34 @@ pub(crate) unsafe trait Vector: Copy {
         // SAFETY: the caller proved the ISA.
         unsafe { other.gt(self).select(self, other) }
     }
+    /// Mask of `self > +0.0` (false for NaN): [`Vector::gt`] against zero, which a type may do
+    /// in fewer operations.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn gt_zero(self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe { self.gt(Self::splat(<Self::Elem as num_traits::Zero>::zero())) }
+    }
+    /// Mask of `self <= +0.0` (false for NaN), as [`Vector::gt_zero`].
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn le_zero(self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe { self.le(Self::splat(<Self::Elem as num_traits::Zero>::zero())) }
+    }
+    /// Mask of `self < +0.0` (false for NaN and `-0.0`), as [`Vector::gt_zero`].
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn lt_zero(self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe { Self::splat(<Self::Elem as num_traits::Zero>::zero()).gt(self) }
+    }
     /// The lane mask `self` (all ones or all zeros per lane) as `LANES` bits, lane 0 lowest.
     ///
     /// # Safety

@@ -42,7 +42,7 @@ pub(crate) trait Op<T: Float>: Copy {
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let y = self.lanes(x, g, old);
-            (y, y.le(zero()))
+            (y, y.le_zero())
         }
     }
     /// [`Op::lanes`] of a backward operation read from a 1-bit mask: `x` is one where the lane
@@ -70,7 +70,7 @@ pub(crate) trait Op<T: Float>: Copy {
     #[inline(always)]
     unsafe fn lanes_inactive<V: Vector<Elem = T>>(self, x: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe { x.le(zero()) }
+        unsafe { x.le_zero() }
     }
 }
 
@@ -97,7 +97,7 @@ unsafe fn zero<V: Vector>() -> V {
 #[inline(always)]
 unsafe fn relu_lanes<V: Vector>(x: V) -> V {
     // SAFETY: the caller proved V's ISA.
-    unsafe { x.le(zero()).and_not(x) }
+    unsafe { x.le_zero().and_not(x) }
 }
 
 /// `then` where `x > 0`, `+0.0` where `x <= 0` and `x` itself where it is NaN: the shape of
@@ -109,7 +109,7 @@ unsafe fn relu_lanes<V: Vector>(x: V) -> V {
 #[inline(always)]
 unsafe fn positive_select<V: Vector>(x: V, then: V) -> V {
     // SAFETY: the caller proved V's ISA.
-    unsafe { x.gt(zero()).select(then, relu_lanes(x)) }
+    unsafe { x.gt_zero().select(then, relu_lanes(x)) }
 }
 
 /// `relu(x)`.
@@ -136,7 +136,7 @@ impl<T: Float> Op<T> for Relu {
     unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> (V, V) {
         // relu(x) <= 0 exactly where x <= 0 (a NaN is neither), the mask relu computes anyway.
         // SAFETY: the caller proved V's ISA.
-        unsafe { (relu_lanes(x), x.le(zero())) }
+        unsafe { (relu_lanes(x), x.le_zero()) }
     }
 }
 
@@ -213,7 +213,7 @@ impl<T: Float> Op<T> for Leaky<T> {
             // `slope * x + 0.0` turns a -0.0 product into +0.0 and leaves the rest unchanged,
             // exactly as the scalar function computes it.
             let negative = V::splat(self.slope).mul(x).add(zero());
-            x.le(zero()).select(negative, x)
+            x.le_zero().select(negative, x)
         }
     }
 }
@@ -240,8 +240,8 @@ impl<T: Float> Op<T> for LeakyDerivative<T> {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            let not_positive = x.le(zero()).select(V::splat(self.slope), x);
-            x.gt(zero()).select(V::splat(T::one()), not_positive)
+            let not_positive = x.le_zero().select(V::splat(self.slope), x);
+            x.gt_zero().select(V::splat(T::one()), not_positive)
         }
     }
 }
@@ -268,8 +268,8 @@ impl<T: Float> Op<T> for LeakyBackward<T> {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            let not_positive = x.le(zero()).select(V::splat(self.slope).mul(g), x);
-            x.gt(zero()).select(g, not_positive)
+            let not_positive = x.le_zero().select(V::splat(self.slope).mul(g), x);
+            x.gt_zero().select(g, not_positive)
         }
     }
 }
@@ -428,7 +428,7 @@ impl<T: Float, const FROM_ZERO: bool> Op<T> for ClipFast<T, FROM_ZERO> {
             // From +0.0 up to a bound above zero the result is at most zero exactly where
             // x <= 0 (a NaN is neither), the mask the ReLU inside computes anyway.
             let at_most_zero = if FROM_ZERO { x } else { y };
-            (y, at_most_zero.le(zero()))
+            (y, at_most_zero.le_zero())
         }
     }
     #[inline(always)]
@@ -770,7 +770,7 @@ impl<T: Float, O: Op<T>> Op<T> for BiasSplat<T, O> {
 #[inline(always)]
 unsafe fn zero_lanes<V: Vector>(a: V) -> V {
     // SAFETY: the caller proved V's ISA. `!(a < 0) & (a <= 0)`, two lane masks.
-    unsafe { zero::<V>().gt(a).and_not(a.le(zero())) }
+    unsafe { a.lt_zero().and_not(a.le_zero()) }
 }
 
 /// `a` where it is not zero, `+0.0` where it is (with `ZERO`; without, no slope is zero).
@@ -828,7 +828,7 @@ impl<T: Float, const ZERO: bool, const SLOPE_FIRST: bool> Op<T>
         unsafe {
             // As Leaky; with a zero slope ReLU's `+0.0` also where `0 * -inf` is NaN.
             let negative = unless_zero::<_, ZERO>(a, a.mul(x).add(zero()));
-            x.le(zero()).select(negative, x)
+            x.le_zero().select(negative, x)
         }
     }
 }
@@ -856,8 +856,8 @@ impl<T: Float, const ZERO: bool, const SLOPE_FIRST: bool> Op<T>
         let (x, a) = slope_order::<_, SLOPE_FIRST>(x, g);
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            let not_positive = x.le(zero()).select(unless_zero::<_, ZERO>(a, a), x);
-            x.gt(zero()).select(V::splat(T::one()), not_positive)
+            let not_positive = x.le_zero().select(unless_zero::<_, ZERO>(a, a), x);
+            x.gt_zero().select(V::splat(T::one()), not_positive)
         }
     }
 }
@@ -884,8 +884,8 @@ impl<T: Float, const ZERO: bool> Op<T> for PreluBackward<ZERO> {
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let negative = unless_zero::<_, ZERO>(a, a.mul(g));
-            let not_positive = x.le(zero()).select(negative, x);
-            x.gt(zero()).select(g, not_positive)
+            let not_positive = x.le_zero().select(negative, x);
+            x.gt_zero().select(g, not_positive)
         }
     }
 }
@@ -923,8 +923,8 @@ impl<T: Float> Op<T> for SlopeTerm {
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
         unsafe {
-            let not_positive = x.le(zero()).select(x.mul(g), x);
-            x.gt(zero()).select(V::splat(-T::zero()), not_positive)
+            let not_positive = x.le_zero().select(x.mul(g), x);
+            x.gt_zero().select(V::splat(-T::zero()), not_positive)
         }
     }
 }

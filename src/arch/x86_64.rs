@@ -836,6 +836,13 @@ mod half_lanes {
         }
     }
 
+    /// The pattern of `-inf` as a signed integer: the patterns from `-0.0` (the lowest) up to it
+    /// are the values at most zero, and the negative NaNs follow it.
+    #[inline(always)]
+    fn neg_inf_bits<F: Half16>() -> i16 {
+        (0x8000 | F::INFINITY_BITS) as i16
+    }
+
     /// Sixteen lanes of a 16-bit format in a 256-bit register (AVX2 and F16C).
     #[derive(Clone, Copy)]
     pub(crate) struct H16x16<F>(__m256i, PhantomData<F>);
@@ -940,6 +947,37 @@ mod half_lanes {
                     _mm256_or_si256(gt, nan),
                     _mm256_set1_epi16(-1),
                 ))
+            }
+        }
+        #[inline(always)]
+        unsafe fn gt_zero(self) -> Self {
+            // SAFETY: the caller proved the ISA. As signed integers, the patterns above zero
+            // are the positive values, then +inf, then the positive NaNs.
+            unsafe {
+                let positive = _mm256_cmpgt_epi16(self.0, _mm256_setzero_si256());
+                let nan = _mm256_cmpgt_epi16(self.0, _mm256_set1_epi16(F::INFINITY_BITS as i16));
+                Self::new(_mm256_andnot_si256(nan, positive))
+            }
+        }
+        #[inline(always)]
+        unsafe fn le_zero(self) -> Self {
+            // SAFETY: the caller proved the ISA. As signed integers, the patterns from -0.0 to
+            // -inf are the lowest, up to -inf's, and the negative NaNs come after them.
+            unsafe {
+                let up_to_neg_inf =
+                    _mm256_cmpgt_epi16(_mm256_set1_epi16(neg_inf_bits::<F>() + 1), self.0);
+                let zero = _mm256_cmpeq_epi16(self.0, _mm256_setzero_si256());
+                Self::new(_mm256_or_si256(up_to_neg_inf, zero))
+            }
+        }
+        #[inline(always)]
+        unsafe fn lt_zero(self) -> Self {
+            // SAFETY: the caller proved the ISA. As `le_zero`, without -0.0 (the lowest).
+            unsafe {
+                let up_to_neg_inf =
+                    _mm256_cmpgt_epi16(_mm256_set1_epi16(neg_inf_bits::<F>() + 1), self.0);
+                let negative_zero = _mm256_cmpeq_epi16(self.0, _mm256_set1_epi16(i16::MIN));
+                Self::new(_mm256_andnot_si256(negative_zero, up_to_neg_inf))
             }
         }
         #[inline(always)]
@@ -1112,6 +1150,35 @@ mod half_lanes {
             unsafe {
                 let (gt, nan) = self.compare(other);
                 Self::new(_mm_andnot_si128(_mm_or_si128(gt, nan), _mm_set1_epi16(-1)))
+            }
+        }
+        #[inline(always)]
+        unsafe fn gt_zero(self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
+            unsafe {
+                let positive = _mm_cmpgt_epi16(self.0, _mm_setzero_si128());
+                let nan = _mm_cmpgt_epi16(self.0, _mm_set1_epi16(F::INFINITY_BITS as i16));
+                Self::new(_mm_andnot_si128(nan, positive))
+            }
+        }
+        #[inline(always)]
+        unsafe fn le_zero(self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
+            unsafe {
+                let up_to_neg_inf =
+                    _mm_cmplt_epi16(self.0, _mm_set1_epi16(neg_inf_bits::<F>() + 1));
+                let zero = _mm_cmpeq_epi16(self.0, _mm_setzero_si128());
+                Self::new(_mm_or_si128(up_to_neg_inf, zero))
+            }
+        }
+        #[inline(always)]
+        unsafe fn lt_zero(self) -> Self {
+            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
+            unsafe {
+                let up_to_neg_inf =
+                    _mm_cmplt_epi16(self.0, _mm_set1_epi16(neg_inf_bits::<F>() + 1));
+                let negative_zero = _mm_cmpeq_epi16(self.0, _mm_set1_epi16(i16::MIN));
+                Self::new(_mm_andnot_si128(negative_zero, up_to_neg_inf))
             }
         }
         #[inline(always)]

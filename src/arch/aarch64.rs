@@ -320,7 +320,9 @@ unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
     }
     #[inline(always)]
     unsafe fn tally_sum(self) -> u64 {
-        // SAFETY: NEON is the aarch64 baseline; the widening sum cannot overflow.
-        unsafe { u64::from(vaddlvq_u16(self.0)) }
+        // Once per pass: the lanes one by one (Miri does not run the widening sum `vaddlvq`).
+        // SAFETY: a register is plain bits, as many as in 8 `u16`.
+        let lanes: [u16; 8] = unsafe { core::mem::transmute(self.0) };
+        lanes.iter().map(|&n| u64::from(n)).sum()
     }
 }

@@ -836,400 +836,326 @@ mod half_lanes {
         }
     }
 
-    /// The pattern of `-inf` as a signed integer: the patterns from `-0.0` (the lowest) up to it
-    /// are the values at most zero, and the negative NaNs follow it.
+    /// `a op b` on 16 lanes with AVX2 and F16C: the format's [`Avx2Arith`].
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and F16C.
     #[inline(always)]
-    fn neg_inf_bits<F: Half16>() -> i16 {
-        (0x8000 | F::INFINITY_BITS) as i16
+    unsafe fn avx2_arith<F: Avx2Arith>(a: __m256i, b: __m256i, op: Arith) -> __m256i {
+        // SAFETY: the caller proved AVX2 and F16C.
+        unsafe { F::avx2_arith(a, b, op) }
     }
 
-    /// Sixteen lanes of a 16-bit format in a 256-bit register (AVX2 and F16C).
-    #[derive(Clone, Copy)]
-    pub(crate) struct H16x16<F>(__m256i, PhantomData<F>);
-
-    impl<F> H16x16<F> {
-        #[inline(always)]
-        fn new(r: __m256i) -> Self {
-            H16x16(r, PhantomData)
-        }
-    }
-
-    impl<F: Half16> H16x16<F> {
-        /// The order key of each lane (see above) and the lane mask of its NaNs.
-        ///
-        /// # Safety
-        /// The CPU supports AVX2.
-        #[inline(always)]
-        unsafe fn key(self) -> (__m256i, __m256i) {
-            // SAFETY: the caller proved AVX2.
-            unsafe {
-                let magnitude = _mm256_and_si256(self.0, _mm256_set1_epi16(0x7fff));
-                let negative = _mm256_srai_epi16::<15>(self.0);
-                let key = _mm256_sub_epi16(_mm256_xor_si256(magnitude, negative), negative);
-                let nan = _mm256_cmpgt_epi16(magnitude, _mm256_set1_epi16(F::INFINITY_BITS as i16));
-                (key, nan)
-            }
-        }
-
-        /// The lane mask of `self > other` (true where ordered) and that of either being NaN.
-        ///
-        /// # Safety
-        /// The CPU supports AVX2.
-        #[inline(always)]
-        unsafe fn compare(self, other: Self) -> (__m256i, __m256i) {
-            // SAFETY: the caller proved AVX2.
-            unsafe {
-                let (a, a_nan) = self.key();
-                let (b, b_nan) = other.key();
-                (_mm256_cmpgt_epi16(a, b), _mm256_or_si256(a_nan, b_nan))
-            }
+    /// `a op b` on 8 lanes with SSE2, which has no conversion to `f32`: the format's scalar
+    /// arithmetic lane by lane.
+    ///
+    /// # Safety
+    /// None; `unsafe` only to match [`avx2_arith`].
+    #[inline(always)]
+    unsafe fn sse2_arith<F: Half16>(a: __m128i, b: __m128i, op: Arith) -> __m128i {
+        match op {
+            Arith::Add => lanewise::<F, _, 8>(a, b, |x, y| x + y),
+            Arith::Mul => lanewise::<F, _, 8>(a, b, |x, y| x * y),
         }
     }
 
-    // SAFETY: each method is what its name says on 16-bit patterns (compares as described
-    // above; `add` and `mul` the format's arithmetic through `f32`); loads and stores touch
-    // exactly 16 elements; `stream` requires register alignment, which its contract asks.
-    unsafe impl<F: Avx2Arith> Vector for H16x16<F> {
-        type Elem = F;
-        const LANES: usize = 16;
+    /// Lanewise `if mask { then } else { other }` on 16-bit lanes with AVX2.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[inline(always)]
+    unsafe fn avx2_select_epi16(mask: __m256i, then: __m256i, other: __m256i) -> __m256i {
+        // SAFETY: the caller proved AVX2; each mask lane's two bytes agree.
+        unsafe { _mm256_blendv_epi8(other, then, mask) }
+    }
 
-        #[inline(always)]
-        unsafe fn splat(x: F) -> Self {
-            // SAFETY: the caller proved the ISA.
-            Self::new(unsafe { _mm256_set1_epi16(x.to_bits16() as i16) })
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const F) -> Self {
-            // SAFETY: the caller proved the ISA and that `p` holds 16 elements of 2 bytes.
-            Self::new(unsafe { _mm256_loadu_si256(p.cast()) })
-        }
-        #[inline(always)]
-        unsafe fn store(self, p: *mut F) {
-            // SAFETY: the caller proved the ISA and that `p` has room for 16 elements.
-            unsafe { _mm256_storeu_si256(p.cast(), self.0) }
-        }
-        #[inline(always)]
-        unsafe fn stream(self, p: *mut F) {
-            debug_assert!(p.align_offset(32) == 0);
-            #[cfg(miri)]
-            // SAFETY: the caller proved the ISA and room at `p`.
-            unsafe {
-                _mm256_storeu_si256(p.cast(), self.0)
-            }
-            #[cfg(not(miri))]
-            // SAFETY: the caller proved the ISA, room and register alignment at `p`.
-            unsafe {
-                _mm256_stream_si256(p.cast(), self.0)
-            }
-        }
-        #[inline(always)]
-        unsafe fn fence() {
-            #[cfg(not(miri))]
-            // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
-            unsafe {
-                _mm_sfence()
-            }
-        }
-        #[inline(always)]
-        unsafe fn gt(self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            unsafe {
-                let (gt, nan) = self.compare(other);
-                Self::new(_mm256_andnot_si256(nan, gt))
-            }
-        }
-        #[inline(always)]
-        unsafe fn le(self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            unsafe {
-                let (gt, nan) = self.compare(other);
-                Self::new(_mm256_andnot_si256(
-                    _mm256_or_si256(gt, nan),
-                    _mm256_set1_epi16(-1),
-                ))
-            }
-        }
-        #[inline(always)]
-        unsafe fn gt_zero(self) -> Self {
-            // SAFETY: the caller proved the ISA. As signed integers, the patterns above zero
-            // are the positive values, then +inf, then the positive NaNs.
-            unsafe {
-                let positive = _mm256_cmpgt_epi16(self.0, _mm256_setzero_si256());
-                let nan = _mm256_cmpgt_epi16(self.0, _mm256_set1_epi16(F::INFINITY_BITS as i16));
-                Self::new(_mm256_andnot_si256(nan, positive))
-            }
-        }
-        #[inline(always)]
-        unsafe fn le_zero(self) -> Self {
-            // SAFETY: the caller proved the ISA. As signed integers, the patterns from -0.0 to
-            // -inf are the lowest, up to -inf's, and the negative NaNs come after them.
-            unsafe {
-                let up_to_neg_inf =
-                    _mm256_cmpgt_epi16(_mm256_set1_epi16(neg_inf_bits::<F>() + 1), self.0);
-                let zero = _mm256_cmpeq_epi16(self.0, _mm256_setzero_si256());
-                Self::new(_mm256_or_si256(up_to_neg_inf, zero))
-            }
-        }
-        #[inline(always)]
-        unsafe fn lt_zero(self) -> Self {
-            // SAFETY: the caller proved the ISA. As `le_zero`, without -0.0 (the lowest).
-            unsafe {
-                let up_to_neg_inf =
-                    _mm256_cmpgt_epi16(_mm256_set1_epi16(neg_inf_bits::<F>() + 1), self.0);
-                let negative_zero = _mm256_cmpeq_epi16(self.0, _mm256_set1_epi16(i16::MIN));
-                Self::new(_mm256_andnot_si256(negative_zero, up_to_neg_inf))
-            }
-        }
-        #[inline(always)]
-        unsafe fn and_not(self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            Self::new(unsafe { _mm256_andnot_si256(self.0, other.0) })
-        }
-        #[inline(always)]
-        unsafe fn select(self, then: Self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA; each mask lane's bytes agree.
-            Self::new(unsafe { _mm256_blendv_epi8(other.0, then.0, self.0) })
-        }
-        #[inline(always)]
-        unsafe fn add(self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            Self::new(unsafe { F::avx2_arith(self.0, other.0, Arith::Add) })
-        }
-        #[inline(always)]
-        unsafe fn mul(self, other: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            Self::new(unsafe { F::avx2_arith(self.0, other.0, Arith::Mul) })
-        }
-        #[inline(always)]
-        unsafe fn to_bits(self) -> u64 {
-            // SAFETY: the caller proved the ISA. The saturating pack keeps a lane mask's
-            // value (all ones or zero) in a byte, lanes 0-7 in bytes 0-7 (and again 8-15),
-            // lanes 8-15 in bytes 16-23 (and 24-31).
-            let bytes = unsafe {
-                let packed = _mm256_packs_epi16(self.0, self.0);
-                _mm256_movemask_epi8(packed) as u32
-            };
-            u64::from((bytes & 0xff) | ((bytes >> 8) & 0xff00))
-        }
-        #[inline(always)]
-        unsafe fn from_bits(bits: u64) -> Self {
-            // SAFETY: the caller proved the ISA.
-            unsafe {
-                let lane_bits = _mm256_setr_epi16(
-                    1,
-                    2,
-                    4,
-                    8,
-                    16,
-                    32,
-                    64,
-                    128,
-                    256,
-                    512,
-                    1024,
-                    2048,
-                    4096,
-                    8192,
-                    16384,
-                    i16::MIN,
-                );
-                let set = _mm256_and_si256(_mm256_set1_epi16(bits as u16 as i16), lane_bits);
-                Self::new(_mm256_cmpeq_epi16(set, lane_bits))
-            }
-        }
-        #[inline(always)]
-        unsafe fn tally(self, mask: Self) -> Self {
-            // SAFETY: the caller proved the ISA.
-            Self::new(unsafe { _mm256_sub_epi16(self.0, mask.0) })
-        }
-        #[inline(always)]
-        unsafe fn tally_sum(self) -> u64 {
-            // SAFETY: a register is plain bits, as many as in 16 `u16`.
-            let lanes: [u16; 16] = unsafe { core::mem::transmute(self.0) };
-            lanes.iter().map(|&n| u64::from(n)).sum()
+    /// Lanewise `if mask { then } else { other }` with SSE2, which has no blend.
+    ///
+    /// # Safety
+    /// None beyond SSE2, the x86-64 baseline.
+    #[inline(always)]
+    unsafe fn sse2_select_epi16(mask: __m128i, then: __m128i, other: __m128i) -> __m128i {
+        // SAFETY: SSE2 is the x86-64 baseline.
+        unsafe { _mm_or_si128(_mm_and_si128(mask, then), _mm_andnot_si128(mask, other)) }
+    }
+
+    /// The bits of a 16-lane mask, lane 0 lowest. The saturating pack keeps a lane mask's value
+    /// (all ones or zero) in a byte: lanes 0-7 in bytes 0-7 (and again 8-15), lanes 8-15 in
+    /// bytes 16-23 (and 24-31).
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[inline(always)]
+    unsafe fn avx2_bits_epi16(mask: __m256i) -> u64 {
+        // SAFETY: the caller proved AVX2.
+        let bytes = unsafe { _mm256_movemask_epi8(_mm256_packs_epi16(mask, mask)) as u32 };
+        u64::from((bytes & 0xff) | ((bytes >> 8) & 0xff00))
+    }
+
+    /// The bits of an 8-lane mask, lane 0 lowest, as [`avx2_bits_epi16`].
+    ///
+    /// # Safety
+    /// None beyond SSE2, the x86-64 baseline.
+    #[inline(always)]
+    unsafe fn sse2_bits_epi16(mask: __m128i) -> u64 {
+        // SAFETY: SSE2 is the x86-64 baseline.
+        let bytes = unsafe { _mm_movemask_epi8(_mm_packs_epi16(mask, mask)) as u32 };
+        u64::from(bytes & 0xff)
+    }
+
+    /// The 16-lane mask of the low 16 bits.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[inline(always)]
+    unsafe fn avx2_mask_epi16(bits: u64) -> __m256i {
+        // SAFETY: the caller proved AVX2.
+        unsafe {
+            let lane_bits = _mm256_setr_epi16(
+                1,
+                2,
+                4,
+                8,
+                16,
+                32,
+                64,
+                128,
+                256,
+                512,
+                1024,
+                2048,
+                4096,
+                8192,
+                16384,
+                i16::MIN,
+            );
+            let set = _mm256_and_si256(_mm256_set1_epi16(bits as u16 as i16), lane_bits);
+            _mm256_cmpeq_epi16(set, lane_bits)
         }
     }
 
-    /// Eight lanes of a 16-bit format in a 128-bit register (SSE2). SSE2 has no conversion to
-    /// `f32`: `add` and `mul` run the format's scalar arithmetic lane by lane.
-    #[derive(Clone, Copy)]
-    pub(crate) struct H16x8<F>(__m128i, PhantomData<F>);
-
-    impl<F> H16x8<F> {
-        #[inline(always)]
-        fn new(r: __m128i) -> Self {
-            H16x8(r, PhantomData)
+    /// The 8-lane mask of the low 8 bits.
+    ///
+    /// # Safety
+    /// None beyond SSE2, the x86-64 baseline.
+    #[inline(always)]
+    unsafe fn sse2_mask_epi16(bits: u64) -> __m128i {
+        // SAFETY: SSE2 is the x86-64 baseline.
+        unsafe {
+            let lane_bits = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
+            let set = _mm_and_si128(_mm_set1_epi16(bits as u16 as i16), lane_bits);
+            _mm_cmpeq_epi16(set, lane_bits)
         }
     }
 
-    impl<F: Half16> H16x8<F> {
-        /// As [`H16x16::key`].
-        ///
-        /// # Safety
-        /// The CPU supports SSE2.
-        #[inline(always)]
-        unsafe fn key(self) -> (__m128i, __m128i) {
-            // SAFETY: the caller proved SSE2.
-            unsafe {
-                let magnitude = _mm_and_si128(self.0, _mm_set1_epi16(0x7fff));
-                let negative = _mm_srai_epi16::<15>(self.0);
-                let key = _mm_sub_epi16(_mm_xor_si128(magnitude, negative), negative);
-                let nan = _mm_cmpgt_epi16(magnitude, _mm_set1_epi16(F::INFINITY_BITS as i16));
-                (key, nan)
-            }
-        }
+    /// Implements [`Vector`] for the lanes of a 16-bit format in one integer register type,
+    /// from its intrinsics and the helpers above.
+    macro_rules! half_vector {
+        (
+            $(#[$doc:meta])* $name:ident, $reg:ty, $lanes:expr, $bound:ident;
+            $set1:ident, $setzero:ident, $loadu:ident, $storeu:ident, $stream:ident,
+            $and:ident, $or:ident, $andnot:ident, $xor:ident, $sub:ident, $srai:ident,
+            $cmpgt:ident, $cmpeq:ident, $select:ident, $arith:ident, $to_bits:ident,
+            $from_bits:ident
+        ) => {
+            $(#[$doc])*
+            #[derive(Clone, Copy)]
+            pub(crate) struct $name<F>($reg, PhantomData<F>);
 
-        /// As [`H16x16::compare`].
-        ///
-        /// # Safety
-        /// The CPU supports SSE2.
-        #[inline(always)]
-        unsafe fn compare(self, other: Self) -> (__m128i, __m128i) {
-            // SAFETY: the caller proved SSE2.
-            unsafe {
-                let (a, a_nan) = self.key();
-                let (b, b_nan) = other.key();
-                (_mm_cmpgt_epi16(a, b), _mm_or_si128(a_nan, b_nan))
+            impl<F: Half16> $name<F> {
+                #[inline(always)]
+                fn new(r: $reg) -> Self {
+                    $name(r, PhantomData)
+                }
+
+                /// The order key of each lane (see above) and the lane mask of its NaNs.
+                ///
+                /// # Safety
+                /// The CPU supports the register's ISA.
+                #[inline(always)]
+                unsafe fn key(self) -> ($reg, $reg) {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe {
+                        let magnitude = $and(self.0, $set1(0x7fff));
+                        let negative = $srai::<15>(self.0);
+                        let key = $sub($xor(magnitude, negative), negative);
+                        (key, $cmpgt(magnitude, $set1(F::INFINITY_BITS as i16)))
+                    }
+                }
+
+                /// The lane mask of `self > other` (true where ordered) and that of either
+                /// being NaN.
+                ///
+                /// # Safety
+                /// The CPU supports the register's ISA.
+                #[inline(always)]
+                unsafe fn compare(self, other: Self) -> ($reg, $reg) {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe {
+                        let (a, a_nan) = self.key();
+                        let (b, b_nan) = other.key();
+                        ($cmpgt(a, b), $or(a_nan, b_nan))
+                    }
+                }
+
+                /// The lane mask of the patterns from `-0.0` (the lowest signed pattern) up to
+                /// `-inf`'s: the values at most zero but `+0.0`; the negative NaNs follow.
+                ///
+                /// # Safety
+                /// The CPU supports the register's ISA.
+                #[inline(always)]
+                unsafe fn up_to_neg_inf(self) -> $reg {
+                    let neg_inf = (0x8000 | F::INFINITY_BITS) as i16;
+                    // SAFETY: the caller proved the ISA.
+                    unsafe { $cmpgt($set1(neg_inf + 1), self.0) }
+                }
             }
-        }
+
+            // SAFETY: each method is what its name says on 16-bit patterns (compares as
+            // described above; `add` and `mul` the format's arithmetic through `f32`); loads
+            // and stores touch exactly `LANES` elements; `stream` requires register alignment,
+            // which its contract asks.
+            unsafe impl<F: $bound> Vector for $name<F> {
+                type Elem = F;
+                const LANES: usize = $lanes;
+
+                #[inline(always)]
+                unsafe fn splat(x: F) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $set1(x.to_bits16() as i16) })
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const F) -> Self {
+                    // SAFETY: the caller proved the ISA and that `p` holds LANES elements.
+                    Self::new(unsafe { $loadu(p.cast()) })
+                }
+                #[inline(always)]
+                unsafe fn store(self, p: *mut F) {
+                    // SAFETY: the caller proved the ISA and that `p` has room for LANES
+                    // elements.
+                    unsafe { $storeu(p.cast(), self.0) }
+                }
+                #[inline(always)]
+                unsafe fn stream(self, p: *mut F) {
+                    debug_assert!(p.align_offset(core::mem::size_of::<Self>()) == 0);
+                    #[cfg(miri)]
+                    // SAFETY: the caller proved the ISA and room at `p`.
+                    unsafe {
+                        $storeu(p.cast(), self.0)
+                    }
+                    #[cfg(not(miri))]
+                    // SAFETY: the caller proved the ISA, room and register alignment at `p`.
+                    unsafe {
+                        $stream(p.cast(), self.0)
+                    }
+                }
+                #[inline(always)]
+                unsafe fn fence() {
+                    #[cfg(not(miri))]
+                    // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
+                    unsafe {
+                        _mm_sfence()
+                    }
+                }
+                #[inline(always)]
+                unsafe fn gt(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe {
+                        let (gt, nan) = self.compare(other);
+                        Self::new($andnot(nan, gt))
+                    }
+                }
+                #[inline(always)]
+                unsafe fn le(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe {
+                        let (gt, nan) = self.compare(other);
+                        Self::new($andnot($or(gt, nan), $set1(-1)))
+                    }
+                }
+                #[inline(always)]
+                unsafe fn gt_zero(self) -> Self {
+                    // SAFETY: the caller proved the ISA. As signed integers, the patterns above
+                    // zero are the positive values, then +inf, then the positive NaNs.
+                    unsafe {
+                        let positive = $cmpgt(self.0, $setzero());
+                        let nan = $cmpgt(self.0, $set1(F::INFINITY_BITS as i16));
+                        Self::new($andnot(nan, positive))
+                    }
+                }
+                #[inline(always)]
+                unsafe fn le_zero(self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe { Self::new($or(self.up_to_neg_inf(), $cmpeq(self.0, $setzero()))) }
+                }
+                #[inline(always)]
+                unsafe fn lt_zero(self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe {
+                        let negative_zero = $cmpeq(self.0, $set1(i16::MIN));
+                        Self::new($andnot(negative_zero, self.up_to_neg_inf()))
+                    }
+                }
+                #[inline(always)]
+                unsafe fn and_not(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $andnot(self.0, other.0) })
+                }
+                #[inline(always)]
+                unsafe fn select(self, then: Self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $select(self.0, then.0, other.0) })
+                }
+                #[inline(always)]
+                unsafe fn add(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $arith::<F>(self.0, other.0, Arith::Add) })
+                }
+                #[inline(always)]
+                unsafe fn mul(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $arith::<F>(self.0, other.0, Arith::Mul) })
+                }
+                #[inline(always)]
+                unsafe fn to_bits(self) -> u64 {
+                    // SAFETY: the caller proved the ISA.
+                    unsafe { $to_bits(self.0) }
+                }
+                #[inline(always)]
+                unsafe fn from_bits(bits: u64) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self::new(unsafe { $from_bits(bits) })
+                }
+                #[inline(always)]
+                unsafe fn tally(self, mask: Self) -> Self {
+                    // SAFETY: the caller proved the ISA. All ones is minus one.
+                    Self::new(unsafe { $sub(self.0, mask.0) })
+                }
+                #[inline(always)]
+                unsafe fn tally_sum(self) -> u64 {
+                    // SAFETY: a register is plain bits, as many as in LANES `u16`.
+                    let lanes: [u16; $lanes] = unsafe { core::mem::transmute(self.0) };
+                    lanes.iter().map(|&n| u64::from(n)).sum()
+                }
+            }
+        };
     }
 
-    // SAFETY: as for `H16x16`, with 8 elements.
-    unsafe impl<F: Half16> Vector for H16x8<F> {
-        type Elem = F;
-        const LANES: usize = 8;
-
-        #[inline(always)]
-        unsafe fn splat(x: F) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            Self::new(unsafe { _mm_set1_epi16(x.to_bits16() as i16) })
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const F) -> Self {
-            // SAFETY: the caller proved that `p` holds 8 elements of 2 bytes.
-            Self::new(unsafe { _mm_loadu_si128(p.cast()) })
-        }
-        #[inline(always)]
-        unsafe fn store(self, p: *mut F) {
-            // SAFETY: the caller proved that `p` has room for 8 elements.
-            unsafe { _mm_storeu_si128(p.cast(), self.0) }
-        }
-        #[inline(always)]
-        unsafe fn stream(self, p: *mut F) {
-            debug_assert!(p.align_offset(16) == 0);
-            #[cfg(miri)]
-            // SAFETY: the caller proved room at `p`.
-            unsafe {
-                _mm_storeu_si128(p.cast(), self.0)
-            }
-            #[cfg(not(miri))]
-            // SAFETY: the caller proved room and register alignment at `p`.
-            unsafe {
-                _mm_stream_si128(p.cast(), self.0)
-            }
-        }
-        #[inline(always)]
-        unsafe fn fence() {
-            #[cfg(not(miri))]
-            // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
-            unsafe {
-                _mm_sfence()
-            }
-        }
-        #[inline(always)]
-        unsafe fn gt(self, other: Self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            unsafe {
-                let (gt, nan) = self.compare(other);
-                Self::new(_mm_andnot_si128(nan, gt))
-            }
-        }
-        #[inline(always)]
-        unsafe fn le(self, other: Self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            unsafe {
-                let (gt, nan) = self.compare(other);
-                Self::new(_mm_andnot_si128(_mm_or_si128(gt, nan), _mm_set1_epi16(-1)))
-            }
-        }
-        #[inline(always)]
-        unsafe fn gt_zero(self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
-            unsafe {
-                let positive = _mm_cmpgt_epi16(self.0, _mm_setzero_si128());
-                let nan = _mm_cmpgt_epi16(self.0, _mm_set1_epi16(F::INFINITY_BITS as i16));
-                Self::new(_mm_andnot_si128(nan, positive))
-            }
-        }
-        #[inline(always)]
-        unsafe fn le_zero(self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
-            unsafe {
-                let up_to_neg_inf =
-                    _mm_cmplt_epi16(self.0, _mm_set1_epi16(neg_inf_bits::<F>() + 1));
-                let zero = _mm_cmpeq_epi16(self.0, _mm_setzero_si128());
-                Self::new(_mm_or_si128(up_to_neg_inf, zero))
-            }
-        }
-        #[inline(always)]
-        unsafe fn lt_zero(self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline. As for `H16x16`.
-            unsafe {
-                let up_to_neg_inf =
-                    _mm_cmplt_epi16(self.0, _mm_set1_epi16(neg_inf_bits::<F>() + 1));
-                let negative_zero = _mm_cmpeq_epi16(self.0, _mm_set1_epi16(i16::MIN));
-                Self::new(_mm_andnot_si128(negative_zero, up_to_neg_inf))
-            }
-        }
-        #[inline(always)]
-        unsafe fn and_not(self, other: Self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            Self::new(unsafe { _mm_andnot_si128(self.0, other.0) })
-        }
-        #[inline(always)]
-        unsafe fn select(self, then: Self, other: Self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            Self::new(unsafe {
-                _mm_or_si128(
-                    _mm_and_si128(self.0, then.0),
-                    _mm_andnot_si128(self.0, other.0),
-                )
-            })
-        }
-        #[inline(always)]
-        unsafe fn add(self, other: Self) -> Self {
-            Self::new(lanewise::<F, _, 8>(self.0, other.0, |x, y| x + y))
-        }
-        #[inline(always)]
-        unsafe fn mul(self, other: Self) -> Self {
-            Self::new(lanewise::<F, _, 8>(self.0, other.0, |x, y| x * y))
-        }
-        #[inline(always)]
-        unsafe fn to_bits(self) -> u64 {
-            // SAFETY: SSE2 is the x86-64 baseline. The saturating pack keeps a lane mask's
-            // value in a byte, lanes 0-7 in bytes 0-7.
-            let bytes = unsafe { _mm_movemask_epi8(_mm_packs_epi16(self.0, self.0)) as u32 };
-            u64::from(bytes & 0xff)
-        }
-        #[inline(always)]
-        unsafe fn from_bits(bits: u64) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            unsafe {
-                let lane_bits = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
-                let set = _mm_and_si128(_mm_set1_epi16(bits as u16 as i16), lane_bits);
-                Self::new(_mm_cmpeq_epi16(set, lane_bits))
-            }
-        }
-        #[inline(always)]
-        unsafe fn tally(self, mask: Self) -> Self {
-            // SAFETY: SSE2 is the x86-64 baseline.
-            Self::new(unsafe { _mm_sub_epi16(self.0, mask.0) })
-        }
-        #[inline(always)]
-        unsafe fn tally_sum(self) -> u64 {
-            // SAFETY: a register is plain bits, as many as in 8 `u16`.
-            let lanes: [u16; 8] = unsafe { core::mem::transmute(self.0) };
-            lanes.iter().map(|&n| u64::from(n)).sum()
-        }
-    }
+    half_vector!(
+        /// Sixteen lanes of a 16-bit format in a 256-bit register (AVX2 and F16C).
+        H16x16, __m256i, 16, Avx2Arith;
+        _mm256_set1_epi16, _mm256_setzero_si256, _mm256_loadu_si256, _mm256_storeu_si256,
+        _mm256_stream_si256, _mm256_and_si256, _mm256_or_si256, _mm256_andnot_si256,
+        _mm256_xor_si256, _mm256_sub_epi16, _mm256_srai_epi16, _mm256_cmpgt_epi16,
+        _mm256_cmpeq_epi16, avx2_select_epi16, avx2_arith, avx2_bits_epi16, avx2_mask_epi16
+    );
+    half_vector!(
+        /// Eight lanes of a 16-bit format in a 128-bit register (SSE2). SSE2 has no conversion
+        /// to `f32`: `add` and `mul` run the format's scalar arithmetic lane by lane.
+        H16x8, __m128i, 8, Half16;
+        _mm_set1_epi16, _mm_setzero_si128, _mm_loadu_si128, _mm_storeu_si128,
+        _mm_stream_si128, _mm_and_si128, _mm_or_si128, _mm_andnot_si128, _mm_xor_si128,
+        _mm_sub_epi16, _mm_srai_epi16, _mm_cmpgt_epi16, _mm_cmpeq_epi16, sse2_select_epi16,
+        sse2_arith, sse2_bits_epi16, sse2_mask_epi16
+    );
 }

@@ -748,13 +748,13 @@ mod half_lanes {
         }
     }
 
-    /// The format's scalar arithmetic on each of 16 lanes.
-    #[cfg(miri)]
+    /// The format's scalar arithmetic on each of the `N` lanes of a register `R`: SSE2's
+    /// arithmetic, and AVX2's under Miri.
     #[inline(always)]
-    fn scalar_arith<F: Half16>(a: __m256i, b: __m256i, op: Arith) -> __m256i {
+    fn scalar_arith<F: Half16, R: Copy, const N: usize>(a: R, b: R, op: Arith) -> R {
         match op {
-            Arith::Add => lanewise::<F, _, 16>(a, b, |x, y| x + y),
-            Arith::Mul => lanewise::<F, _, 16>(a, b, |x, y| x * y),
+            Arith::Add => lanewise::<F, R, N>(a, b, |x, y| x + y),
+            Arith::Mul => lanewise::<F, R, N>(a, b, |x, y| x * y),
         }
     }
 
@@ -763,7 +763,7 @@ mod half_lanes {
         unsafe fn avx2_arith(a: __m256i, b: __m256i, op: Arith) -> __m256i {
             // Miri does not run the F16C conversions.
             #[cfg(miri)]
-            return scalar_arith::<f16>(a, b, op);
+            return scalar_arith::<f16, _, 16>(a, b, op);
             // SAFETY: the caller proved AVX2 and F16C. VCVTPH2PS is exact, VCVTPS2PH rounds to
             // nearest even (immediate 0); both keep a NaN's payload and set its quiet bit, as
             // `half`'s conversions do.
@@ -791,7 +791,7 @@ mod half_lanes {
         #[inline(always)]
         unsafe fn avx2_arith(a: __m256i, b: __m256i, op: Arith) -> __m256i {
             #[cfg(miri)]
-            return scalar_arith::<bf16>(a, b, op);
+            return scalar_arith::<bf16, _, 16>(a, b, op);
             // SAFETY: the caller proved AVX2.
             #[cfg(not(miri))]
             unsafe {
@@ -853,10 +853,7 @@ mod half_lanes {
     /// None; `unsafe` only to match [`avx2_arith`].
     #[inline(always)]
     unsafe fn sse2_arith<F: Half16>(a: __m128i, b: __m128i, op: Arith) -> __m128i {
-        match op {
-            Arith::Add => lanewise::<F, _, 8>(a, b, |x, y| x + y),
-            Arith::Mul => lanewise::<F, _, 8>(a, b, |x, y| x * y),
-        }
+        scalar_arith::<F, _, 8>(a, b, op)
     }
 
     /// Lanewise `if mask { then } else { other }` on 16-bit lanes with AVX2.

@@ -184,6 +184,20 @@ impl<F: super::half16::Half16> H16x8<F> {
             (vcgtq_s16(a, b), vorrq_u16(a_nan, b_nan))
         }
     }
+
+    /// The lane mask of the patterns from `-0.0` (the lowest signed pattern) up to `-inf`'s:
+    /// the values at most zero but `+0.0`; the negative NaNs follow.
+    ///
+    /// # Safety
+    /// None beyond NEON, the aarch64 baseline.
+    #[inline(always)]
+    unsafe fn up_to_neg_inf(self) -> uint16x8_t {
+        // SAFETY: NEON is the aarch64 baseline.
+        unsafe {
+            let neg_inf = vdupq_n_s16(F::NEG_INFINITY_BITS as i16);
+            vcleq_s16(vreinterpretq_s16_u16(self.0), neg_inf)
+        }
+    }
 }
 
 /// Lane `i`'s bit, for the mask conversions.
@@ -251,21 +265,16 @@ unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
         // SAFETY: NEON is the aarch64 baseline. As signed integers, the patterns from -0.0 to
         // -inf are the lowest, up to -inf's, and the negative NaNs come after them.
         unsafe {
-            let p = vreinterpretq_s16_u16(self.0);
-            let up_to_neg_inf = vcleq_s16(p, vdupq_n_s16((0x8000 | F::INFINITY_BITS) as i16));
-            Self::new(vorrq_u16(up_to_neg_inf, vceqq_s16(p, vdupq_n_s16(0))))
+            let zero = vceqq_u16(self.0, vdupq_n_u16(0));
+            Self::new(vorrq_u16(self.up_to_neg_inf(), zero))
         }
     }
     #[inline(always)]
     unsafe fn lt_zero(self) -> Self {
         // SAFETY: NEON is the aarch64 baseline. As `le_zero`, without -0.0 (the lowest).
         unsafe {
-            let p = vreinterpretq_s16_u16(self.0);
-            let up_to_neg_inf = vcleq_s16(p, vdupq_n_s16((0x8000 | F::INFINITY_BITS) as i16));
-            Self::new(vbicq_u16(
-                up_to_neg_inf,
-                vceqq_s16(p, vdupq_n_s16(i16::MIN)),
-            ))
+            let negative_zero = vceqq_u16(self.0, vdupq_n_u16(0x8000));
+            Self::new(vbicq_u16(self.up_to_neg_inf(), negative_zero))
         }
     }
     #[inline(always)]
@@ -293,6 +302,15 @@ unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
             other.0,
             |x, y| x * y,
         ))
+    }
+    #[inline(always)]
+    unsafe fn mul_plus_zero(self, other: Self) -> Self {
+        // SAFETY: NEON is the aarch64 baseline. Clearing the `-0.0` pattern is what adding
+        // `+0.0` does, without a second pass through the scalar arithmetic.
+        unsafe {
+            let product = self.mul(other).0;
+            Self::new(vbicq_u16(product, vceqq_u16(product, vdupq_n_u16(0x8000))))
+        }
     }
     #[inline(always)]
     unsafe fn to_bits(self) -> u64 {

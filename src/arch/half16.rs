@@ -19,6 +19,9 @@ pub(crate) trait Half16: Float + 'static {
     /// The pattern of `+inf`: a pattern whose magnitude (the bits below the sign) is greater is
     /// NaN.
     const INFINITY_BITS: u16;
+    /// The pattern of `-inf`, the highest of the negative non-NaN patterns: as signed integers
+    /// the patterns from `-0.0` (the lowest) up to it are the values below zero and `-0.0`.
+    const NEG_INFINITY_BITS: u16 = 0x8000 | Self::INFINITY_BITS;
     /// The value's bit pattern.
     fn to_bits16(self) -> u16;
     /// The value with this bit pattern.

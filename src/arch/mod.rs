@@ -161,6 +161,20 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn mul(self, other: Self) -> Self;
+    /// Lanewise `self * other + 0.0`: the product, with `+0.0` where it is `-0.0` (leaky
+    /// ReLU's negative side). A type whose `add` is costly may clear the `-0.0` instead: adding
+    /// `+0.0` changes nothing else, a NaN product being quiet already.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn mul_plus_zero(self, other: Self) -> Self {
+        // SAFETY: the caller proved the ISA.
+        unsafe {
+            self.mul(other)
+                .add(Self::splat(<Self::Elem as num_traits::Zero>::zero()))
+        }
+    }
     /// Lanewise `if self > other { self } else { other }`: `other` where either is NaN and
     /// where they compare equal (`+0.0` and `-0.0` too). This is x86's `max` exactly; other
     /// ISAs compose it from [`Vector::gt`] and [`Vector::select`].

@@ -212,7 +212,7 @@ impl<T: Float> Op<T> for Leaky<T> {
         unsafe {
             // `slope * x + 0.0` turns a -0.0 product into +0.0 and leaves the rest unchanged,
             // exactly as the scalar function computes it.
-            let negative = V::splat(self.slope).mul(x).add(zero());
+            let negative = V::splat(self.slope).mul_plus_zero(x);
             x.le_zero().select(negative, x)
         }
     }
@@ -827,7 +827,7 @@ impl<T: Float, const ZERO: bool, const SLOPE_FIRST: bool> Op<T>
         // SAFETY: the caller proved V's ISA.
         unsafe {
             // As Leaky; with a zero slope ReLU's `+0.0` also where `0 * -inf` is NaN.
-            let negative = unless_zero::<_, ZERO>(a, a.mul(x).add(zero()));
+            let negative = unless_zero::<_, ZERO>(a, a.mul_plus_zero(x));
             x.le_zero().select(negative, x)
         }
     }

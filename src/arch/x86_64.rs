@@ -1002,9 +1002,8 @@ mod half_lanes {
                 /// The CPU supports the register's ISA.
                 #[inline(always)]
                 unsafe fn up_to_neg_inf(self) -> $reg {
-                    let neg_inf = (0x8000 | F::INFINITY_BITS) as i16;
                     // SAFETY: the caller proved the ISA.
-                    unsafe { $cmpgt($set1(neg_inf + 1), self.0) }
+                    unsafe { $cmpgt($set1(F::NEG_INFINITY_BITS as i16 + 1), self.0) }
                 }
             }
 
@@ -1112,6 +1111,15 @@ mod half_lanes {
                 unsafe fn mul(self, other: Self) -> Self {
                     // SAFETY: the caller proved the ISA.
                     Self::new(unsafe { $arith::<F>(self.0, other.0, Arith::Mul) })
+                }
+                #[inline(always)]
+                unsafe fn mul_plus_zero(self, other: Self) -> Self {
+                    // SAFETY: the caller proved the ISA. Clearing the `-0.0` pattern is what
+                    // adding `+0.0` does, without a second round trip through `f32`.
+                    unsafe {
+                        let product = self.mul(other).0;
+                        Self::new($andnot($cmpeq(product, $set1(i16::MIN)), product))
+                    }
                 }
                 #[inline(always)]
                 unsafe fn to_bits(self) -> u64 {

@@ -12,12 +12,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use num_traits::Float;
 
 mod workloads;
 
-use workloads::{inputs, workloads, SIZES};
+use workloads::{SIZES, inputs, workloads};
 
 fn bench_type<T: Float + 'static>(c: &mut Criterion, type_name: &str) {
     for w in workloads::<T>() {
@@ -53,7 +53,7 @@ fn bench_type<T: Float + 'static>(c: &mut Criterion, type_name: &str) {
 /// ndarray's `mapv_inplace(|x| x.max(0.0))` on the same view.
 #[cfg(feature = "ndarray")]
 fn bench_arrays(c: &mut Criterion) {
-    use ndarray::{s, Array2, ShapeBuilder};
+    use ndarray::{Array2, ShapeBuilder, s};
     use rectify::{ArrayActivation, Relu};
 
     let mut group = c.benchmark_group("array_relu_in_place/f32");

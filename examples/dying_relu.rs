@@ -112,7 +112,9 @@ fn main() {
         mean(sums[1])
     );
     println!("Dead units grow with the learning rate and with a more negative initial bias.");
-    println!("Leaky ReLU reached the lower loss in {leaky_lower} of the {both} cells where both converged.");
+    println!(
+        "Leaky ReLU reached the lower loss in {leaky_lower} of the {both} cells where both converged."
+    );
     println!("A dead ReLU unit gets zero gradient and cannot come back; a leaky unit still gets");
     println!("{SLOPE} of its gradient and can recover.");
 }

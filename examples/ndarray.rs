@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --features ndarray --example ndarray`
 
-use ndarray::{array, s, Array2, Array3, ShapeBuilder};
+use ndarray::{Array2, Array3, ShapeBuilder, array, s};
 use rectify::{Activation, ArrayActivation, ClippedRelu, LeakyRelu, Relu};
 
 fn main() {

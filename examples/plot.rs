@@ -4,8 +4,8 @@
 //!
 //! `cargo run --release --example plot [path]` (default `relu.svg`).
 
-use plotters::coord::types::RangedCoordf32;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf32;
 use plotters::prelude::*;
 use rectify::{Activation, Channels, Clip, ClippedRelu, LeakyRelu, PRelu, Relu, ThresholdedRelu};
 

@@ -46,7 +46,7 @@ fn evaluate(net: &Mlp, x: &[f32], y: &[f32]) -> (f32, Vec<ActivationStats>) {
     let correct = input
         .iter()
         .zip(y)
-        .filter(|(&z, &t)| (z > 0.0) == (t > 0.5))
+        .filter(|&(&z, &t)| (z > 0.0) == (t > 0.5))
         .count();
     (correct as f32 / y.len() as f32, stats)
 }
@@ -62,7 +62,9 @@ fn main() {
         ],
         Hidden::Relu,
     );
-    println!("Two spirals, {POINTS} points, a 2-{HIDDEN}-{HIDDEN}-1 ReLU network, SGD lr {LEARNING_RATE}\n");
+    println!(
+        "Two spirals, {POINTS} points, a 2-{HIDDEN}-{HIDDEN}-1 ReLU network, SGD lr {LEARNING_RATE}\n"
+    );
     let (_, initial) = evaluate(&net, &x, &y);
 
     let mut order: Vec<usize> = (0..POINTS).collect();

@@ -40,7 +40,7 @@ fn train(activation: Hidden, x: &[f32], y: &[f32]) -> (f32, f32) {
         let correct = p
             .iter()
             .zip(y)
-            .filter(|(&p, &t)| (p > 0.5) == (t > 0.5))
+            .filter(|&(&p, &t)| (p > 0.5) == (t > 0.5))
             .count();
         accuracy = correct as f32 / 4.0;
         // dL/dz for sigmoid + cross-entropy, averaged over the batch.
@@ -59,7 +59,9 @@ fn train(activation: Hidden, x: &[f32], y: &[f32]) -> (f32, f32) {
 fn main() {
     let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
     let y = [0.0, 1.0, 1.0, 0.0];
-    println!("XOR with a 2-{HIDDEN}-1 network, {EPOCHS} epochs of gradient descent, lr {LEARNING_RATE}\n");
+    println!(
+        "XOR with a 2-{HIDDEN}-1 network, {EPOCHS} epochs of gradient descent, lr {LEARNING_RATE}\n"
+    );
     let (relu_loss, relu_accuracy) = train(Hidden::Relu, &x, &y);
     println!();
     let (linear_loss, linear_accuracy) = train(Hidden::Identity, &x, &y);

@@ -4,7 +4,7 @@
 use num_traits::Float;
 
 use crate::arch::reference::{Copy, Negate, Sum};
-use crate::arch::{elementwise, Accumulate, Io, Kernel, Op, Plan};
+use crate::arch::{Accumulate, Io, Kernel, Op, Plan, elementwise};
 use crate::slice::check_len;
 
 /// Runs a reference `op` with the selected kernel (also for short slices), with streaming

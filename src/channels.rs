@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use num_traits::Float;
 
-use crate::arch::{self, Io, Plan, SumAdd, PARTIALS};
+use crate::arch::{self, Io, PARTIALS, Plan, SumAdd};
 
 /// Which channel each element of a contiguous buffer belongs to, for a parameter with one value
 /// per channel (a bias, a slope): every broadcast of a 1-D parameter over a tensor stored in
@@ -173,7 +173,9 @@ impl fmt::Display for Channels {
 fn layout_mismatch(method: &str, layout: Channels, len: usize, param: &str, param_len: usize) -> ! {
     let (c, block) = (layout.channels, layout.channels * layout.inner);
     if param_len != c {
-        panic!("rectify: {method}: {param} has {param_len} elements, but Channels::{layout} has {c} channels")
+        panic!(
+            "rectify: {method}: {param} has {param_len} elements, but Channels::{layout} has {c} channels"
+        )
     }
     panic!(
         "rectify: {method}: {len} elements are not a whole number of Channels::{layout} blocks \

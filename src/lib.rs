@@ -252,6 +252,7 @@ mod tracker;
 #[cfg(feature = "alloc")]
 pub use activation::mask::ActivationMask;
 pub use activation::{
+    Activation, MaskedActivation, ParamError,
     clip::Clip,
     clipped_relu::ClippedRelu,
     leaky_relu::LeakyRelu,
@@ -259,20 +260,19 @@ pub use activation::{
     rectifier::{ParseRectifierError, Rectifier},
     relu::Relu,
     thresholded_relu::ThresholdedRelu,
-    Activation, MaskedActivation, ParamError,
 };
 #[cfg(feature = "ndarray")]
 pub use array::ArrayActivation;
 pub use channels::Channels;
 pub use mask::mask_words;
 #[cfg(feature = "rayon")]
-pub use parallel::{Parallel, PARALLEL_MIN_LEN};
+pub use parallel::{PARALLEL_MIN_LEN, Parallel};
 pub use scalar::{relu, relu_derivative};
 pub use slice::{
     relu_backward, relu_backward_in_place, relu_derivative_in_place, relu_derivative_slice,
     relu_in_place, relu_slice,
 };
-pub use stats::{sparsity, ActivationStats};
+pub use stats::{ActivationStats, sparsity};
 #[cfg(feature = "alloc")]
 pub use tracker::{DeadUnitTracker, TrackerError};
 

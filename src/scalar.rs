@@ -34,11 +34,7 @@ use num_traits::Float;
 #[inline]
 pub fn relu<T: Float>(x: T) -> T {
     // `NaN <= 0` is false, so NaN takes the second branch and comes back unchanged.
-    if x <= T::zero() {
-        T::zero()
-    } else {
-        x
-    }
+    if x <= T::zero() { T::zero() } else { x }
 }
 
 /// The derivative of [`relu`]: `1` if `x > 0`, `+0.0` if `x <= 0` (the subgradient at zero is 0),
@@ -111,11 +107,7 @@ pub(crate) fn leaky_relu_derivative<T: Float>(x: T, slope: T) -> T {
     if x > T::zero() {
         T::one()
     } else if x <= T::zero() {
-        if slope == T::zero() {
-            T::zero()
-        } else {
-            slope
-        }
+        if slope == T::zero() { T::zero() } else { slope }
     } else {
         x
     }
@@ -150,9 +142,5 @@ pub(crate) fn six<T: Float>() -> T {
 /// is NaN (IEEE addition of two NaNs may return either).
 #[inline]
 pub(crate) fn accumulate<T: Float>(old: T, value: T) -> T {
-    if value.is_nan() {
-        value
-    } else {
-        old + value
-    }
+    if value.is_nan() { value } else { old + value }
 }

@@ -8,14 +8,14 @@
 mod common;
 
 use rectify::{
-    mask_words, ActivationStats, Channels, Clip, ClippedRelu, LeakyRelu, MaskedActivation, PRelu,
-    Rectifier, Relu, ThresholdedRelu,
+    ActivationStats, Channels, Clip, ClippedRelu, LeakyRelu, MaskedActivation, PRelu, Rectifier,
+    Relu, ThresholdedRelu, mask_words,
 };
 
 use std::sync::Barrier;
 use std::thread;
 
-use common::{assert_same_bits, Rng};
+use common::{Rng, assert_same_bits};
 
 const THREADS: usize = if cfg!(miri) { 4 } else { 16 };
 const ROUNDS: usize = if cfg!(miri) { 1 } else { 20 };

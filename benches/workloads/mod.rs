@@ -87,18 +87,10 @@ struct UserLeaky;
 
 impl<T: Float + 'static> Activation<T> for UserLeaky {
     fn at(&self, x: T) -> T {
-        if x > T::zero() {
-            x
-        } else {
-            slope::<T>() * x
-        }
+        if x > T::zero() { x } else { slope::<T>() * x }
     }
     fn derivative_at(&self, x: T) -> T {
-        if x > T::zero() {
-            T::one()
-        } else {
-            slope()
-        }
+        if x > T::zero() { T::one() } else { slope() }
     }
 }
 

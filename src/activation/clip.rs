@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use super::{kernel_activation, Member, ParamError};
+use super::{Member, ParamError, kernel_activation};
 use crate::arch;
 
 /// Clamps to `[min, max]`: the `Clip` of ONNX, PyTorch's `hardtanh` and `clamp`, TensorFlow's

@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use super::{kernel_activation, Member, ParamError};
+use super::{Member, ParamError, kernel_activation};
 use crate::arch;
 
 /// Clipped ReLU with ceiling `c`: `+0.0` for `x <= 0`, `x` below `c`, `c` from `c` up, against

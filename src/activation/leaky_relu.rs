@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use super::{kernel_activation, Member, ParamError};
+use super::{Member, ParamError, kernel_activation};
 
 /// Leaky ReLU with slope `a`: `x` for `x > 0`, `a * x` for `x <= 0`, against dying units.
 ///

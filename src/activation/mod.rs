@@ -1333,11 +1333,7 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
 /// Bit `active` as the `x` a backward operation sees from a mask.
 #[inline(always)]
 fn bit_value<T: Float>(active: bool) -> T {
-    if active {
-        T::one()
-    } else {
-        T::zero()
-    }
+    if active { T::one() } else { T::zero() }
 }
 
 impl<T: Float> Member<T> {

@@ -2,9 +2,9 @@
 
 use num_traits::Float;
 
-use super::{check_backward, Member, ParamError, Pass, WithOp};
-use crate::arch::{self, Io, Op, Plan, PARTIALS};
-use crate::channels::{for_each_piece, reduce_piece, with_tile, Channels, Param};
+use super::{Member, ParamError, Pass, WithOp, check_backward};
+use crate::arch::{self, Io, Op, PARTIALS, Plan};
+use crate::channels::{Channels, Param, for_each_piece, reduce_piece, with_tile};
 use crate::mask::check_mask;
 use crate::slice::check_len;
 use crate::{ActivationStats, LeakyRelu};

@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use num_traits::Float;
 
-use super::{kernel_activation, Member, ParamError};
+use super::{Member, ParamError, kernel_activation};
 use crate::{Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// Any activation of the family, for activations chosen at run time (from a configuration

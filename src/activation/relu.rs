@@ -1,6 +1,6 @@
 //! [`Relu`], the rectified linear unit as a value.
 
-use super::{kernel_activation, Member};
+use super::{Member, kernel_activation};
 
 /// The rectified linear unit, `max(x, 0)` with an exact contract: the value form of
 /// [`relu`](crate::relu) and [`relu_derivative`](crate::relu_derivative), for code generic

@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use super::{kernel_activation, Member, ParamError};
+use super::{Member, ParamError, kernel_activation};
 
 /// ONNX's `ThresholdedRelu` with threshold `alpha`: `x` where `x > alpha`, `+0.0` elsewhere.
 ///

@@ -19,10 +19,10 @@ use num_traits::Float;
 
 pub(crate) use generic::PARTIALS;
 pub(crate) use ops::{
-    reference, Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative,
-    ClipFast, ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
+    Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
+    ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
     PreluDerivative, PreluForward, Relu, SlopeTerm, SumAdd, Thresholded, ThresholdedBackward,
-    ThresholdedDerivative,
+    ThresholdedDerivative, reference,
 };
 
 mod generic;
@@ -498,12 +498,11 @@ impl Kernel {
     /// The best kernel this CPU supports, unless `RECTIFY_KERNEL` names another supported one.
     fn detect() -> Kernel {
         #[cfg(feature = "std")]
-        if let Ok(name) = std::env::var("RECTIFY_KERNEL") {
-            if let Some(&k) = Kernel::ALL.iter().find(|k| k.name() == name) {
-                if k.is_supported() {
-                    return k;
-                }
-            }
+        if let Ok(name) = std::env::var("RECTIFY_KERNEL")
+            && let Some(&k) = Kernel::ALL.iter().find(|k| k.name() == name)
+            && k.is_supported()
+        {
+            return k;
         }
         *Kernel::ALL
             .iter()

@@ -330,11 +330,7 @@ impl<T: Float> Op<T> for Clip<T> {
     #[inline(always)]
     fn scalar(self, x: T, _g: T, _old: T) -> T {
         let y = if x <= self.lo { self.lo } else { x };
-        if self.hi <= y {
-            self.hi
-        } else {
-            y
-        }
+        if self.hi <= y { self.hi } else { y }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
@@ -512,11 +508,7 @@ impl<T: Float> Op<T> for Thresholded<T> {
     }
     #[inline(always)]
     fn scalar(self, x: T, _g: T, _old: T) -> T {
-        if x <= self.alpha {
-            T::zero()
-        } else {
-            x
-        }
+        if x <= self.alpha { T::zero() } else { x }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
@@ -679,11 +671,7 @@ impl<O, const BIAS_FIRST: bool> BiasThen<O, BIAS_FIRST> {
     /// `(z, b)` from the loop's `(x, g)`.
     #[inline(always)]
     fn order<V>(x: V, g: V) -> (V, V) {
-        if BIAS_FIRST {
-            (g, x)
-        } else {
-            (x, g)
-        }
+        if BIAS_FIRST { (g, x) } else { (x, g) }
     }
 }
 
@@ -793,11 +781,7 @@ unsafe fn unless_zero<V: Vector, const ZERO: bool>(a: V, value: V) -> V {
 /// `SLOPE_FIRST` (in place, where the values are the second input) the first.
 #[inline(always)]
 fn slope_order<V, const SLOPE_FIRST: bool>(x: V, g: V) -> (V, V) {
-    if SLOPE_FIRST {
-        (g, x)
-    } else {
-        (x, g)
-    }
+    if SLOPE_FIRST { (g, x) } else { (x, g) }
 }
 
 /// PReLU with a slope per element: leaky ReLU's forward pass at each element with its slope,

@@ -24,18 +24,18 @@ use core::mem::size_of;
 
 use proptest::prelude::*;
 
-use super::generic::{Partials, RowSums, ALIGN_MIN_VECTORS, PARTIALS, TALLY_MAX, UNROLL, WORD};
+use super::generic::{ALIGN_MIN_VECTORS, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD};
 use super::{
-    counted, dispatch, elementwise, mask_backward, mask_forward, Accumulate, Backward, BiasSplat,
-    BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast, ClipForm, Derivative, Io, Kernel,
-    Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu, SimdElem, Thresholded,
-    ThresholdedBackward, ThresholdedDerivative,
+    Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
+    ClipForm, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
+    SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative, counted, dispatch,
+    elementwise, mask_backward, mask_forward,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
 mod common;
 
-use common::{assert_same_bits, edge_pairs, spec_sum_add, Rng, TestFloat};
+use common::{Rng, TestFloat, assert_same_bits, edge_pairs, spec_sum_add};
 
 /// How an operation is laid over its buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -705,7 +705,7 @@ unsafe fn avx512_tally_pd(counter: __m512d, mask: __m512d) -> __m512d {
 // the lanes where either side is NaN (a magnitude above infinity's).
 
 #[cfg(feature = "half")]
-pub(crate) use self::half_lanes::{H16x16, H16x8};
+pub(crate) use self::half_lanes::{H16x8, H16x16};
 
 #[cfg(feature = "half")]
 mod half_lanes {
@@ -714,8 +714,8 @@ mod half_lanes {
 
     use half::{bf16, f16};
 
-    use super::super::half16::{lanewise, Half16};
     use super::super::Vector;
+    use super::super::half16::{Half16, lanewise};
 
     /// Add or multiply, the two operations of [`Vector`] that compute.
     #[derive(Clone, Copy)]

@@ -6,15 +6,15 @@
 //! Under Miri one short case per type runs (the public entry points) with the checks that
 //! need no values; the tables and the property tests are values, which the native runs cover.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proptest::prelude::*;
 use rectify::{
-    mask_words, Activation, ActivationStats, Clip, ClippedRelu, LeakyRelu, MaskedActivation,
-    ParamError, ParseRectifierError, Rectifier, Relu, ThresholdedRelu,
+    Activation, ActivationStats, Clip, ClippedRelu, LeakyRelu, MaskedActivation, ParamError,
+    ParseRectifierError, Rectifier, Relu, ThresholdedRelu, mask_words,
 };
 
-use crate::common::{assert_same_bits, assert_same_values, edge_pairs, Rng, TestFloat};
+use crate::common::{Rng, TestFloat, assert_same_bits, assert_same_values, edge_pairs};
 
 /// A member of the family as its table defines it.
 #[derive(Clone, Copy, Debug)]
@@ -67,11 +67,7 @@ impl<F: TestFloat> Spec<F> {
             Spec::Clip(lo, hi) => {
                 // ONNX: min(max(x, lo), hi), with the bound itself where it clips.
                 let y = if x <= lo { lo } else { x };
-                if y >= hi {
-                    hi
-                } else {
-                    y
-                }
+                if y >= hi { hi } else { y }
             }
             Spec::Thresholded(alpha) => {
                 if x > alpha {
@@ -84,11 +80,7 @@ impl<F: TestFloat> Spec<F> {
     }
 
     fn relu(self, x: F) -> F {
-        if x > F::zero() {
-            x
-        } else {
-            F::zero()
-        }
+        if x > F::zero() { x } else { F::zero() }
     }
 
     fn derivative_at(self, x: F) -> F {
@@ -416,11 +408,7 @@ impl<F: TestFloat> MaskedActivation<F> for UserRelu {
         x > F::zero() || x.is_nan()
     }
     fn backward_from_bit(&self, active: bool, grad: F) -> F {
-        if active {
-            grad
-        } else {
-            F::zero()
-        }
+        if active { grad } else { F::zero() }
     }
 }
 
@@ -764,9 +752,10 @@ fn constructors_check_their_parameters() {
                 ..
             }
         ));
-        assert!(err
-            .to_string()
-            .contains(&format!("{:?}", f64::from(ceiling))));
+        assert!(
+            err.to_string()
+                .contains(&format!("{:?}", f64::from(ceiling)))
+        );
     }
     assert_eq!(Clip::new(nan, 1.0), Err(ParamError::Nan { name: "min" }));
     assert_eq!(Clip::new(0.0, nan), Err(ParamError::Nan { name: "max" }));

@@ -4,9 +4,9 @@
 //! element by element, bit for bit; elements of the output's array outside the view untouched;
 //! shape mismatches panic before writing.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use ndarray::{s, Array, Array3, ArrayView3, ArrayViewMut3, ShapeBuilder, Zip};
+use ndarray::{Array, Array3, ArrayView3, ArrayViewMut3, ShapeBuilder, Zip, s};
 use rectify::{
     Activation, ActivationStats, ArrayActivation, Clip, ClippedRelu, LeakyRelu, Rectifier, Relu,
 };

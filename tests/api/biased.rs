@@ -3,14 +3,14 @@
 //! bit for bit, for every member, both layouts, lengths around the pieces, misaligned starts;
 //! the accuracy of the sums against `f64`; a finite-difference check; the layout checks.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rectify::{
-    mask_words, Activation, ActivationStats, Channels, LeakyRelu, MaskedActivation, Relu,
+    Activation, ActivationStats, Channels, LeakyRelu, MaskedActivation, Relu, mask_words,
 };
 
-use crate::activations::{members, Spec, UserRelu};
-use crate::common::{assert_same_bits, edge_pairs, spec_sum_add, Rng, TestFloat};
+use crate::activations::{Spec, UserRelu, members};
+use crate::common::{Rng, TestFloat, assert_same_bits, edge_pairs, spec_sum_add};
 
 /// The two steps: `u = z + b` (a NaN `z` as it is), then the activation.
 fn spec_forward<F: TestFloat>(

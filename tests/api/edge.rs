@@ -1,6 +1,6 @@
 //! The edge table through every public function, for f32 and f64, comparing bits.
 
-use crate::common::{bits_of, edge_pairs, spec_backward, spec_derivative, spec_relu, TestFloat};
+use crate::common::{TestFloat, bits_of, edge_pairs, spec_backward, spec_derivative, spec_relu};
 
 fn scalar_functions<F: TestFloat>() {
     for x in F::edge_values() {

@@ -3,13 +3,13 @@
 //! mask-word boundaries and the fused passes' blocks (with a threshold of 4096), on pools of 1,
 //! 2 and 3 threads; lengths checked before any chunk runs.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rectify::{
-    mask_words, Activation, Channels, Clip, LeakyRelu, MaskedActivation, Parallel, Rectifier, Relu,
+    Activation, Channels, Clip, LeakyRelu, MaskedActivation, Parallel, Rectifier, Relu, mask_words,
 };
 
-use crate::common::{assert_same_bits, Rng, TestFloat};
+use crate::common::{Rng, TestFloat, assert_same_bits};
 
 /// Everything one activation's methods give on `x`, `g`, `old`, in order.
 #[derive(Debug, PartialEq)]

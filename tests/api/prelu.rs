@@ -4,14 +4,14 @@
 //! gradient against the documented order; its accuracy against `f64` and a finite-difference
 //! check; the layout checks.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rectify::{
-    mask_words, Activation, ActivationStats, Channels, LeakyRelu, MaskedActivation, PRelu,
+    Activation, ActivationStats, Channels, LeakyRelu, MaskedActivation, PRelu, mask_words,
 };
 
 use crate::biased::{finite, layouts, spec_bias_grad};
-use crate::common::{assert_same_bits, edge_pairs, Rng, TestFloat};
+use crate::common::{Rng, TestFloat, assert_same_bits, edge_pairs};
 
 /// A slope-gradient term as the docs give it: `x * g` where `x <= 0`, `x` where it is NaN,
 /// `-0.0` where `x > 0`.

@@ -1,9 +1,9 @@
 //! Every slice function against the scalar contract at every length up to 1024 and every
 //! misaligned start, with guard cells around the output; and the length checks.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::common::{bits_of, spec_backward, spec_derivative, spec_relu, Rng, TestFloat};
+use crate::common::{Rng, TestFloat, bits_of, spec_backward, spec_derivative, spec_relu};
 
 /// Lengths 0..=1024 are all tested. Miri, whose interpreter is slow, gets a few on each side of
 /// the short-slice path (under 64 elements) and past a vector loop and its tail.

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use crate::common::{assert_same_bits, Rng, TestFloat};
+use crate::common::{Rng, TestFloat, assert_same_bits};
 use rectify::{Activation, ActivationStats, Clip, ClippedRelu, LeakyRelu, Relu, ThresholdedRelu};
 
 /// The statistics of `output`, counted one element at a time.

@@ -29,9 +29,11 @@ fn tracker_rejects_bad_input_without_counting() {
     assert_eq!(err, TrackerError::RaggedBatch { len: 7, units: 3 });
     assert!(err.to_string().contains("7 activations") && err.to_string().contains("3 units"));
     assert_eq!(tracker, before, "a rejected batch changed the tracker");
-    assert!(TrackerError::ZeroUnits
-        .to_string()
-        .contains("at least one unit"));
+    assert!(
+        TrackerError::ZeroUnits
+            .to_string()
+            .contains("at least one unit")
+    );
 }
 
 proptest! {

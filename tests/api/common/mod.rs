@@ -269,7 +269,7 @@ fn same<F: TestFloat>(a: F, b: F) -> bool {
 #[track_caller]
 pub fn assert_same_bits<F: TestFloat>(got: &[F], want: &[F], context: &str) {
     assert_eq!(got.len(), want.len(), "{context}: lengths differ");
-    let differ = got.iter().zip(want).filter(|(&a, &b)| !same(a, b)).count();
+    let differ = got.iter().zip(want).filter(|&(&a, &b)| !same(a, b)).count();
     if let Some(i) = (0..got.len()).find(|&i| !same(got[i], want[i])) {
         panic!(
             "{context}: {differ} of {} elements differ; first at {i}: got {:?} ({:?}), want {:?} ({:?})",

@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release --example throughput [filter] [--quick]`: `filter` keeps the workloads
 //! whose name contains it; `--quick` stops at 4Mi elements and takes fewer batches.
+//! `cargo run --release --example throughput streaming` measures where streaming stores start
+//! to pay on this machine, on one thread and on all of them.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -13,7 +15,7 @@ use rectify::{MaskedActivation, Relu};
 #[path = "../benches/workloads/mod.rs"]
 mod workloads;
 
-use workloads::{inputs, Kernel, Workload, SIZES};
+use workloads::{Kernel, SIZES, Workload, inputs};
 
 /// Median seconds per call of `f` over `batches` batches of calls lasting about `target` s.
 fn median_seconds(mut f: impl FnMut(), batches: usize, target: f64) -> f64 {
@@ -194,5 +196,54 @@ fn main() {
     run::<f64>("f64", &filter, quick);
     if "relu_backward_masked".contains(filter.as_str()) {
         mask_report(quick);
+    }
+    if filter == "streaming" {
+        streaming_report();
+    }
+}
+
+/// Streaming against ordinary stores: rectify's kernel-loop copy of `f32`, by bytes touched
+/// (read and written), on one thread and split over every thread of the machine (each thread
+/// copying its own chunk). Rounds interleave the two store kinds; medians of the rounds.
+fn streaming_report() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "\nstreaming stores vs ordinary stores, f32 copy on the kernel loop (> 1: streaming wins)"
+    );
+    println!(
+        "{:>12} {:>12} {:>14}",
+        "MiB touched",
+        "1 thread",
+        format!("{threads} threads")
+    );
+    for mib in [4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 128] {
+        let n = (mib << 20) / 2 / size_of::<f32>();
+        let src = inputs::<f32>(n, 0);
+        let mut dst = vec![0.0_f32; n];
+        let ratio = |split: usize, dst: &mut Vec<f32>| {
+            let chunk = n.div_ceil(split);
+            let mut copy = |streaming: bool| {
+                std::thread::scope(|s| {
+                    for (x, o) in src.chunks(chunk).zip(dst.chunks_mut(chunk)) {
+                        if split == 1 {
+                            rectify::__bench::copy(black_box(x), o, streaming);
+                        } else {
+                            s.spawn(move || rectify::__bench::copy(black_box(x), o, streaming));
+                        }
+                    }
+                })
+            };
+            let (mut plain, mut stream) = (vec![], vec![]);
+            for _ in 0..15 {
+                plain.push(median_seconds(|| copy(false), 1, 0.02));
+                stream.push(median_seconds(|| copy(true), 1, 0.02));
+            }
+            plain.sort_by(f64::total_cmp);
+            stream.sort_by(f64::total_cmp);
+            plain[7] / stream[7]
+        };
+        let one = ratio(1, &mut dst);
+        let all = ratio(threads, &mut dst);
+        println!("{mib:>12} {one:>12.2} {all:>14.2}");
     }
 }

@@ -19,10 +19,20 @@ mod workloads;
 
 use workloads::{SIZES, inputs, workloads};
 
+/// The sizes of `all` to run. Under `cargo test --benches` (criterion's test mode, without
+/// `--bench`: each bench runs once, to check that it works) up to 4Mi: the first touch of the
+/// 64Mi buffers took most of that run (40 of 52 s in CI), for the code paths 4Mi runs too.
+fn sizes(all: &[usize]) -> impl Iterator<Item = usize> + '_ {
+    let test_mode = !std::env::args().any(|a| a == "--bench");
+    all.iter()
+        .copied()
+        .filter(move |&n| !test_mode || n <= 4 << 20)
+}
+
 fn bench_type<T: Float + 'static>(c: &mut Criterion, type_name: &str) {
     for w in workloads::<T>() {
         let mut group = c.benchmark_group(format!("{}/{type_name}", w.name));
-        for n in SIZES {
+        for n in sizes(&SIZES) {
             let x = inputs::<T>(n, 0);
             let g = inputs::<T>(n, 5);
             // In-place workloads start from the input; repeating them keeps it valid data.
@@ -104,7 +114,7 @@ fn bench_parallel(c: &mut Criterion) {
     use rectify::{Activation, Parallel, Relu};
 
     let mut group = c.benchmark_group("parallel_relu/f32");
-    for n in [64 << 10, 256 << 10, 4 << 20, 64 << 20] {
+    for n in sizes(&[64 << 10, 256 << 10, 4 << 20, 64 << 20]) {
         let x = inputs::<f32>(n, 0);
         let g = inputs::<f32>(n, 5);
         let mut out = vec![0.0_f32; n];
@@ -162,7 +172,7 @@ fn bench_half<T: Bits16>(c: &mut Criterion, type_name: &str) {
 
     let leaky = LeakyRelu::new(T::from(0.01).unwrap()).unwrap();
     let mut group = c.benchmark_group(format!("half_relu/{type_name}"));
-    for n in [1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20] {
+    for n in sizes(&[1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20]) {
         let x = inputs::<T>(n, 0);
         let g = inputs::<T>(n, 5);
         let mut out = vec![T::zero(); n];

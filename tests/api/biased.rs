@@ -234,12 +234,19 @@ fn fused_against_two_steps<F: TestFloat>(seed: u64) {
         } else {
             &[0, 1, 2, 5, 33]
         };
+        // Misaligned starts: one element and three. For the 16-bit formats both are an odd
+        // number of lanes into a vector, and their scalar reference is slow under emulation
+        // (CI's aarch64 step): one misaligned start for them.
+        let offsets: &[usize] = if cfg!(miri) {
+            &[1]
+        } else if size_of::<F>() == 2 {
+            &[0, 1]
+        } else {
+            &[0, 1, 3]
+        };
         for &count in blocks {
             let n = count * block;
-            for offset in [0, 1, 3] {
-                if cfg!(miri) && offset != 1 {
-                    continue;
-                }
+            for &offset in offsets {
                 // Raw bits (NaNs and all), then finite values of mixed magnitudes, whose sums
                 // round differently in any other order.
                 for raw in [true, false] {

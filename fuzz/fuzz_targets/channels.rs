@@ -424,4 +424,7 @@ fn run<F: Float>(r: &mut Reader<'_>) {
     o.check_untouched(&name, !(18..=19).contains(&method), true, &grads_init);
 }
 
-fuzz_target!(|data: &[u8]| common::by_type(data, run::<f32>, run::<f64>));
+fuzz_target!(|data: &[u8]| common::by_type(
+    data,
+    [run::<f32>, run::<f64>, run::<half::f16>, run::<half::bf16>]
+));

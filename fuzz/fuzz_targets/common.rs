@@ -5,7 +5,7 @@
 
 use rectify::{Clip, ClippedRelu, LeakyRelu, ParamError, Rectifier, Relu, ThresholdedRelu};
 
-/// `f32` or `f64`, from raw bits.
+/// `f32`, `f64`, `half::f16` or `half::bf16`, from raw bits.
 pub trait Float: num_traits::Float + std::fmt::Debug + 'static {
     const BYTES: usize;
     fn from_le(bytes: &[u8]) -> Self;
@@ -31,6 +31,26 @@ impl Float for f64 {
     }
     fn bits(self) -> u64 {
         self.to_bits()
+    }
+}
+
+impl Float for half::f16 {
+    const BYTES: usize = 2;
+    fn from_le(b: &[u8]) -> half::f16 {
+        half::f16::from_bits(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn bits(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+}
+
+impl Float for half::bf16 {
+    const BYTES: usize = 2;
+    fn from_le(b: &[u8]) -> half::bf16 {
+        half::bf16::from_bits(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn bits(self) -> u64 {
+        u64::from(self.to_bits())
     }
 }
 
@@ -147,12 +167,10 @@ pub fn accumulate<F: Float>(old: F, value: F) -> F {
     }
 }
 
-/// Runs `f32` or `f64` on the rest of `data`, as its first byte says.
-pub fn by_type(data: &[u8], f32: fn(&mut Reader<'_>), f64: fn(&mut Reader<'_>)) {
+/// Runs the one of `runs` (for `f32`, `f64`, `f16`, `bf16`) that the low two bits of the
+/// first byte name, on the rest of `data`.
+pub fn by_type(data: &[u8], runs: [fn(&mut Reader<'_>); 4]) {
     let mut r = Reader(data);
-    if r.byte() & 1 == 0 {
-        f32(&mut r);
-    } else {
-        f64(&mut r);
-    }
+    let run = runs[usize::from(r.byte() & 3)];
+    run(&mut r);
 }

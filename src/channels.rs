@@ -475,8 +475,8 @@ mod tests {
     use crate::arch::Kernel;
     use crate::{Activation, LeakyRelu, Relu};
 
-    /// The streaming path of the fused backward pass (which only buffers past half the
-    /// last-level cache take on their own) gives the bits of the plain one, with each kernel's
+    /// The streaming path of the fused backward pass (which only buffers past the streaming
+    /// threshold take on their own) gives the bits of the plain one, with each kernel's
     /// streaming copy, at misaligned outputs.
     #[test]
     fn backward_biased_streaming_equals_plain() {

@@ -32,7 +32,8 @@ pub const PARALLEL_MIN_LEN: usize = 2 << 20;
 /// panic writes nothing.
 ///
 /// Chunks are about one per thread, and at least half that length: a chunk decides on
-/// streaming stores by its own size, so the largest buffers stream as they do serially.
+/// streaming stores by its own size, so the largest buffers stream as they do serially, and
+/// chunks that fit in the cache together keep their data there.
 /// `Parallel` is an [`Activation`], so it also runs the array methods of `ArrayActivation`
 /// (feature `ndarray`) and the masks' owner on every core.
 ///

@@ -52,16 +52,29 @@ const SHORT: usize = 64;
 const STREAM_MIN_BYTES_FALLBACK: usize = 40 << 20;
 
 /// Operations with a separate output switch to streaming (non-temporal) stores once they touch
-/// at least this many bytes (inputs, output and mask together): half the last-level cache the
-/// CPU reports, or [`STREAM_MIN_BYTES_FALLBACK`]. Past that point the output does not stay in
-/// the cache anyway, and streaming skips the read of each output line before it is written; in
-/// cache streaming loses, since the next pass would find the output there.
+/// at least this many bytes (inputs, output and mask together): five eighths of the last-level
+/// cache the CPU reports, or [`STREAM_MIN_BYTES_FALLBACK`]. Past that point the output does not
+/// stay in the cache anyway, and streaming skips the read of each output line before it is
+/// written; in cache streaming loses, since the next pass would find the output there.
 ///
-/// Measured with an AVX2 f32 copy on the kernel loop, medians of 15 interleaved rounds,
-/// streaming vs ordinary stores, by bytes touched (the rule's threshold in brackets):
-/// - 2-core AMD EPYC Zen 5 VM, 32 MiB L3 reported [16 MiB]: 0.66x at 4 MiB, 0.75x at 8 MiB,
-///   0.93x at 12 MiB, 1.25x at 16 MiB, 1.23x at 24 MiB, 1.47x at 32 MiB, 1.51x at 64 MiB;
-/// - 2-core AMD EPYC Zen 3 VM, 32 MiB L3 [16 MiB]: at 32 MiB touched the ordinary stores ran
+/// `Parallel` splits a pass into chunks that each decide by their own bytes. Two chunks of
+/// half the cache each keep their data in it (two cores read the cache faster than one): on
+/// the Zen 4 VM below, `f32` ReLU at 4Mi elements on two threads (two chunks of 16 MiB) took
+/// 631 us with streaming stores and 437 us without (a two-thread `copy_from_slice` 354-408 us),
+/// while on one thread (32 MiB) streaming won 600 us to 825 us. One thread's crossover there
+/// measured about 15, 20 and 21 MiB in three runs on two days: five eighths (20 MiB of 32)
+/// stays out of the two-chunk case with little to lose on one thread (the `streaming` report
+/// of `examples/throughput.rs` measures it).
+///
+/// Measured with an f32 copy on the kernel loop, medians of 15 interleaved rounds, streaming
+/// vs ordinary stores, by bytes touched (the rule's threshold in brackets):
+/// - 2-core AMD EPYC Zen 4 VM, 32 MiB L3 [20 MiB], AVX-512 kernel, one thread (two runs) and
+///   two threads each copying half: 0.58/0.57 and 0.75/0.80 at 4 MiB, 1.07/0.85 and 0.69/0.61 at 16 MiB,
+///   1.19/1.00 and 0.97/0.66 at 20 MiB, 1.70/1.18 and 1.18/1.00 at 24 MiB, 1.58/1.43 and
+///   1.21/0.97 at 32 MiB, 1.49/1.57 and 1.30/1.34 at 64 MiB;
+/// - 2-core AMD EPYC Zen 5 VM, 32 MiB L3 reported, AVX2 (the threshold was half the L3 then):
+///   0.66x at 4 MiB, 0.75x at 8 MiB, 0.93x at 12 MiB, 1.25x at 16 MiB, 1.23x at 24 MiB, 1.47x at 32 MiB, 1.51x at 64 MiB;
+/// - 2-core AMD EPYC Zen 3 VM, 32 MiB L3: at 32 MiB touched the ordinary stores ran
 ///   at 0.70x of the streaming copy (issue 15);
 /// - the Sapphire Rapids VM above: crossing over between 32 and 40 MiB.
 #[inline]
@@ -71,7 +84,7 @@ fn stream_min_bytes() -> usize {
     static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
     match MIN_BYTES.load(Ordering::Relaxed) {
         0 => {
-            let min = last_level_cache_bytes().map_or(STREAM_MIN_BYTES_FALLBACK, |llc| llc / 2);
+            let min = last_level_cache_bytes().map_or(STREAM_MIN_BYTES_FALLBACK, |llc| llc / 8 * 5);
             MIN_BYTES.store(min, Ordering::Relaxed);
             min
         }

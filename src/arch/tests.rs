@@ -1223,7 +1223,7 @@ fn streaming_threshold_follows_the_last_level_cache() {
         return;
     };
     assert_eq!(super::x86_64::last_level_cache_bytes(), Some(linux_bytes));
-    assert_eq!(super::stream_min_bytes(), linux_bytes / 2);
+    assert_eq!(super::stream_min_bytes(), linux_bytes / 8 * 5);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -418,8 +418,8 @@ pub(crate) fn backward_biased<T: Float + 'static, A: crate::Activation<T> + ?Siz
     bias_grad: &mut [T],
 ) {
     let len = grad_input.len();
-    let plan = Plan::whole(len, arch::touched::<T>(len, 3, false));
-    let streaming = matches!(plan, Plan::Forced(_, true)).then_some(plan);
+    let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 3, false));
+    let streaming = plan.streams().then_some(plan);
     backward_biased_blocks(
         activation,
         forward,

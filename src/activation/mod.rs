@@ -1226,7 +1226,7 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
             out,
         } = self;
         let len = out.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, false));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         crate::channels::for_each_piece(channels, bias, 0..len, |start, end, param| {
             let out = &mut out[start..end];
             match (input, param) {
@@ -1282,7 +1282,7 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
             mut mask,
         } = self;
         let len = out.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, mask.is_some()));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, mask.is_some()));
         let mut sums = [0; 3];
         crate::channels::with_tile(len, |tile: &mut [T]| {
             let block = tile.len();

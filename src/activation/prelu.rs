@@ -280,7 +280,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     #[inline]
     fn unary(&self, kind: Unary, input: Option<&[T]>, out: &mut [T]) {
         let len = out.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, false));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         for_each_piece(self.channels, self.slopes, 0..len, |start, end, param| {
             let input = input.map(|x| &x[start..end]);
             self.unary_piece(kind, input, param, &mut out[start..end], plan)
@@ -445,7 +445,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// by the counting pass.
     fn counted(&self, input: Option<&[T]>, out: &mut [T]) -> ActivationStats {
         let len = out.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, false));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         let mut stats = ActivationStats {
             len,
             ..ActivationStats::default()
@@ -548,7 +548,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// the same for every slope), then the forward pass of the tile.
     fn masked(&self, input: Option<&[T]>, out: &mut [T], mask: &mut [u64]) -> usize {
         let len = out.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, true));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, true));
         let mut nans = 0;
         with_tile(len, |scratch: &mut [T]| {
             let block = scratch.len();
@@ -679,7 +679,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
     fn backward_from(&self, forward: &[T], mut dest: Dest<'_, T>, slope_grad: &mut [T]) {
         let len = dest.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 3, false));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 3, false));
         let mut partials = [-T::zero(); PARTIALS];
         with_tile(len, |tile: &mut [T]| {
             with_tile(len, |terms: &mut [T]| {
@@ -831,7 +831,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// tile written out with the store kind of the whole pass.
     fn backward_from_mask(&self, mask: &[u64], mut dest: Dest<'_, T>) {
         let len = dest.len();
-        let plan = Plan::whole(len, arch::touched::<T>(len, 2, true));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, true));
         with_tile(len, |tile: &mut [T]| {
             let block = tile.len();
             for start in (0..len).step_by(block) {

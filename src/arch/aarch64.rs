@@ -56,8 +56,6 @@ macro_rules! neon_vector {
                 unsafe { $st(p, self.0) }
             }
             #[inline(always)]
-            unsafe fn fence() {}
-            #[inline(always)]
             unsafe fn gt(self, other: Self) -> Self {
                 // SAFETY: NEON is the aarch64 baseline.
                 Self(unsafe { $from_u($cgt(self.0, other.0)) })
@@ -231,8 +229,6 @@ unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
         // SAFETY: as for `store`.
         unsafe { vst1q_u16(p.cast(), self.0) }
     }
-    #[inline(always)]
-    unsafe fn fence() {}
     #[inline(always)]
     unsafe fn gt(self, other: Self) -> Self {
         // SAFETY: NEON is the aarch64 baseline. BIC(a, b) is a & !b.

@@ -208,12 +208,12 @@ unsafe fn scalar_loop<T: Float, O: Op<T>, S: Source<T>, C: Tally<T>>(
 /// Applies `op` to `len` elements with vectors of type `V`: [`UNROLL`] vectors at a time,
 /// then one, then a scalar tail, reading from `src` and passing each result to `tally` before
 /// it is stored to `out`. A scalar head first aligns `out` to a vector where the stores need
-/// it or gain from it ([`run_stores`]). With `stream`, the stores bypass the cache, and a
-/// fence ends the call.
+/// it or gain from it ([`run_stores`]). With `stream`, the stores bypass the cache.
 ///
 /// # Safety
 /// The CPU supports `V`'s ISA; `src` is valid for `len` elements and `out` for reading and
-/// writing `len` elements; `out` overlaps an input only where it is that input itself.
+/// writing `len` elements; `out` overlaps an input only where it is that input itself. With
+/// `stream`, a [`Fence`](super::Fence) orders the stores before `out` is accessed again.
 #[inline(always)]
 unsafe fn run<V: Vector, O: Op<V::Elem>, S: LaneSource<V>, C: LaneTally<V>>(
     op: O,
@@ -227,7 +227,6 @@ unsafe fn run<V: Vector, O: Op<V::Elem>, S: LaneSource<V>, C: LaneTally<V>>(
     unsafe {
         if stream {
             run_stores::<V, O, S, C, true>(op, src, out, len, tally);
-            V::fence();
         } else {
             run_stores::<V, O, S, C, false>(op, src, out, len, tally);
         }
@@ -289,8 +288,8 @@ unsafe fn run_stores<
 ///
 /// # Safety
 /// The CPU supports `V`'s ISA; `i + LANES` is within the length `src` and `out` are valid for;
-/// with `STREAM`, `out.add(i)` is aligned to `size_of::<V>()` and the caller fences before
-/// returning.
+/// with `STREAM`, `out.add(i)` is aligned to `size_of::<V>()` and a
+/// [`Fence`](super::Fence) orders the store before `out` is accessed again.
 #[inline(always)]
 unsafe fn vector<
     V: Vector,

@@ -27,7 +27,7 @@ use proptest::prelude::*;
 use super::generic::{ALIGN_MIN_VECTORS, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD};
 use super::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
-    ClipForm, Derivative, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
+    ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
     SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative, counted, dispatch,
     elementwise, mask_backward, mask_forward,
 };
@@ -36,6 +36,86 @@ use super::{
 mod common;
 
 use common::{Rng, TestFloat, assert_same_bits, edge_pairs, spec_sum_add};
+
+std::thread_local! {
+    /// The fences [`Fence`] has issued on this thread (counted in the crate's test builds).
+    pub(super) static FENCES: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// A call that streams fences once, at its end; the pieces of a pass ([`Plan::Piece`]) fence
+/// nothing, and the pass's [`Fence`] fences once, when it drops; passes that do not stream
+/// do not fence.
+#[test]
+fn streaming_passes_fence_once() {
+    let fences = || FENCES.with(|f| f.get());
+    let x: Vec<f32> = (0..3000).map(|i| i as f32 - 1500.5).collect();
+    let mut out = vec![0.0_f32; x.len()];
+    let mut words = vec![0_u64; x.len().div_ceil(WORD)];
+    for kernel in supported() {
+        let at = |what: &str| format!("{kernel:?}: {what}");
+        let start = fences();
+        let (plan, stream) = (Plan::Forced(kernel, true), Plan::Forced(kernel, false));
+        elementwise(
+            Relu,
+            Io::Map {
+                src: &x,
+                dst: &mut out,
+            },
+            plan,
+        );
+        assert_eq!(fences() - start, 1, "{}", at("a streaming call"));
+        counted(
+            Relu,
+            Io::Map {
+                src: &x,
+                dst: &mut out,
+            },
+            plan,
+        );
+        mask_forward(
+            Relu,
+            Io::Map {
+                src: &x,
+                dst: &mut out,
+            },
+            &mut words,
+            plan,
+        );
+        mask_backward(Backward, &words, Some(&x), &mut out, plan);
+        assert_eq!(fences() - start, 4, "{}", at("each streaming call"));
+        elementwise(
+            Relu,
+            Io::Map {
+                src: &x,
+                dst: &mut out,
+            },
+            stream,
+        );
+        elementwise(Relu, Io::InPlace(&mut out), plan);
+        assert_eq!(fences() - start, 4, "{}", at("calls that do not stream"));
+        {
+            let _fence = Fence::new(true);
+            for (x, out) in x.chunks(1000).zip(out.chunks_mut(1000)) {
+                let io = Io::Map { src: x, dst: out };
+                elementwise(Relu, io, Plan::Piece(kernel, true));
+            }
+            assert_eq!(fences() - start, 4, "{}", at("the pieces"));
+        }
+        assert_eq!(fences() - start, 5, "{}", at("the pass"));
+    }
+    let start = fences();
+    let (plan, fence) = Plan::whole(x.len(), usize::MAX);
+    assert!(plan.streams() && fences() == start);
+    drop(fence);
+    let (plan, fence) = Plan::whole(x.len(), 0);
+    assert!(!plan.streams());
+    drop(fence);
+    assert_eq!(
+        fences() - start,
+        1,
+        "Plan::whole's fence fences where the pass streams"
+    );
+}
 
 /// How an operation is laid over its buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

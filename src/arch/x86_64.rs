@@ -172,14 +172,6 @@ macro_rules! x86_vector {
                 }
             }
             #[inline(always)]
-            unsafe fn fence() {
-                #[cfg(not(miri))]
-                // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
-                unsafe {
-                    _mm_sfence()
-                }
-            }
-            #[inline(always)]
             unsafe fn gt(self, other: Self) -> Self {
                 // SAFETY: the caller proved the ISA.
                 Self(unsafe { $cmp::<_CMP_GT_OQ>(self.0, other.0) })
@@ -1043,14 +1035,6 @@ mod half_lanes {
                     // SAFETY: the caller proved the ISA, room and register alignment at `p`.
                     unsafe {
                         $stream(p.cast(), self.0)
-                    }
-                }
-                #[inline(always)]
-                unsafe fn fence() {
-                    #[cfg(not(miri))]
-                    // SAFETY: SFENCE is part of the x86-64 baseline and has no preconditions.
-                    unsafe {
-                        _mm_sfence()
                     }
                 }
                 #[inline(always)]

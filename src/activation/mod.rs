@@ -1150,6 +1150,18 @@ impl<T: Float + 'static> WithOp<T> for Pass<'_, T> {
     }
 }
 
+/// A pass over channels-last rows of parameters ([`arch::elementwise_rows`]), in one kernel
+/// call with [`Plan::Auto`].
+pub(crate) struct RowPass<'a, T>(pub(crate) arch::RowIo<'a, T>);
+
+impl<T: Float + 'static> WithOp<T> for RowPass<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        arch::elementwise_rows(op, self.0, Plan::Auto)
+    }
+}
+
 /// A forward pass that counts what it writes.
 struct Counted<'a, T>(Io<'a, T>, Plan);
 
@@ -1206,8 +1218,9 @@ impl<T: Float + 'static> WithOp<T> for MaskBackward<'_, T> {
 }
 
 /// A forward pass with a bias per channel: `op(input + bias)`, in place where `input` is
-/// `None`, in the pieces [`for_each_piece`](crate::channels::for_each_piece) cuts, all with the
-/// plan of the whole pass.
+/// `None`: row by row where [`reads_rows`](crate::channels::reads_rows) says so, otherwise in
+/// the pieces [`for_each_piece`](crate::channels::for_each_piece) cuts, all with the plan of
+/// the whole pass.
 struct Biased<'a, T> {
     input: Option<&'a [T]>,
     bias: &'a [T],
@@ -1226,6 +1239,26 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
             out,
         } = self;
         let len = out.len();
+        if crate::channels::reads_rows(channels, len) {
+            let params = bias;
+            return match input {
+                Some(src) => {
+                    let io = arch::RowIo::Zip {
+                        src,
+                        params,
+                        dst: out,
+                    };
+                    RowPass(io).run(arch::BiasThen::<_, false>(op))
+                }
+                None => {
+                    let io = arch::RowIo::InPlace {
+                        params,
+                        values: out,
+                    };
+                    RowPass(io).run(arch::BiasThen::<_, true>(op))
+                }
+            };
+        }
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         crate::channels::for_each_piece(channels, bias, 0..len, |start, end, param| {
             let out = &mut out[start..end];

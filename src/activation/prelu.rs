@@ -2,9 +2,9 @@
 
 use num_traits::Float;
 
-use super::{Member, ParamError, Pass, WithOp, check_backward};
-use crate::arch::{self, Io, Op, PARTIALS, Plan};
-use crate::channels::{Channels, Param, for_each_piece, reduce_piece, with_tile};
+use super::{Member, ParamError, Pass, RowPass, WithOp, check_backward};
+use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
+use crate::channels::{Channels, Param, for_each_piece, reads_rows, reduce_piece, with_tile};
 use crate::mask::check_mask;
 use crate::slice::check_len;
 use crate::{ActivationStats, LeakyRelu};
@@ -140,10 +140,15 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     #[track_caller]
     pub fn new(slopes: &'a [T], channels: Channels) -> Result<PRelu<'a, T>, ParamError> {
         channels.check("PRelu::new", 0, "slopes", slopes.len());
-        let mut any_zero = false;
-        for &slope in slopes {
-            ParamError::finite("slope", slope)?;
-            any_zero |= slope == T::zero();
+        // Both checks without an exit per slope, so that they vectorise: PRelu is built per
+        // call, and 64 `f32` slopes took 61 ns with an exit, 15-20 ns without (Zen 4).
+        let (finite, any_zero) = (slopes.iter()).fold((true, false), |(finite, zero), &s| {
+            (finite & s.is_finite(), zero | (s == T::zero()))
+        });
+        if !finite {
+            for &slope in slopes {
+                ParamError::finite("slope", slope)?;
+            }
         }
         Ok(PRelu {
             slopes,
@@ -227,7 +232,6 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         out: &mut [T],
         plan: Plan,
     ) {
-        use arch::{PreluDerivative as D, PreluForward as F};
         let pass = |io| Pass {
             io,
             accumulate: false,
@@ -245,8 +249,6 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                 }
             }
             Param::Each(slopes) => {
-                // The slopes are the second input; the op's const parameters say whether some
-                // slope is zero, and whether the pass is in place.
                 let io = match input {
                     Some(src) => Io::Zip {
                         fwd: src,
@@ -258,21 +260,21 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                         grad: out,
                     },
                 };
-                match (kind, input.is_none()) {
-                    (Unary::Forward, false) => {
-                        self.with_zero(pass(io), F::<false, false>, F::<true, false>)
-                    }
-                    (Unary::Forward, true) => {
-                        self.with_zero(pass(io), F::<false, true>, F::<true, true>)
-                    }
-                    (Unary::Derivative, false) => {
-                        self.with_zero(pass(io), D::<false, false>, D::<true, false>)
-                    }
-                    (Unary::Derivative, true) => {
-                        self.with_zero(pass(io), D::<false, true>, D::<true, true>)
-                    }
-                }
+                self.with_slopes(kind, input.is_none(), pass(io))
             }
+        }
+    }
+
+    /// Runs `work`, whose second input (`fwd` in place) is the slopes, with the op of `kind`:
+    /// its const parameters say whether some slope is zero, and whether the pass is in place.
+    #[inline(always)]
+    fn with_slopes<W: WithOp<T, Output = ()>>(&self, kind: Unary, in_place: bool, work: W) {
+        use arch::{PreluDerivative as D, PreluForward as F};
+        match (kind, in_place) {
+            (Unary::Forward, false) => self.with_zero(work, F::<false, false>, F::<true, false>),
+            (Unary::Forward, true) => self.with_zero(work, F::<false, true>, F::<true, true>),
+            (Unary::Derivative, false) => self.with_zero(work, D::<false, false>, D::<true, false>),
+            (Unary::Derivative, true) => self.with_zero(work, D::<false, true>, D::<true, true>),
         }
     }
 
@@ -280,6 +282,21 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     #[inline]
     fn unary(&self, kind: Unary, input: Option<&[T]>, out: &mut [T]) {
         let len = out.len();
+        if reads_rows(self.channels, len) {
+            let params = self.slopes;
+            let io = match input {
+                Some(src) => RowIo::Zip {
+                    src,
+                    params,
+                    dst: out,
+                },
+                None => RowIo::InPlace {
+                    params,
+                    values: out,
+                },
+            };
+            return self.with_slopes(kind, input.is_none(), RowPass(io));
+        }
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         for_each_piece(self.channels, self.slopes, 0..len, |start, end, param| {
             let input = input.map(|x| &x[start..end]);

@@ -376,6 +376,76 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     }
 }
 
+/// The elementwise loop over rows ([`super::elementwise_rows`]): `each` with its parameter
+/// input (`x` where `params_are_x`, else `g`) valid for `period` elements, read from its start
+/// for every row; the other input and `out` run through `each.len` elements, a multiple of
+/// `period`.
+pub(super) struct Rows<T, O> {
+    pub(super) each: Elementwise<T, O>,
+    pub(super) period: usize,
+    pub(super) params_are_x: bool,
+}
+
+impl<T: Float, O: Op<T>> Rows<T, O> {
+    /// Calls `f` with the elementwise job of each row, in order.
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents.
+    #[inline(always)]
+    unsafe fn each_row(self, mut f: impl FnMut(Elementwise<T, O>)) {
+        let Rows {
+            each,
+            period,
+            params_are_x,
+        } = self;
+        for start in (0..each.len).step_by(period) {
+            // SAFETY: start + period <= each.len, within the buffers' lengths.
+            let (x, g, out) = unsafe {
+                let out = each.out.add(start);
+                if params_are_x {
+                    (each.x, each.g.add(start), out)
+                } else {
+                    (each.x.add(start), each.g, out)
+                }
+            };
+            f(Elementwise {
+                op: each.op,
+                x,
+                g,
+                out,
+                len: period,
+                stream: each.stream,
+            });
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>> Job<T> for Rows<T, O> {
+    type Output = ();
+    type On<U: SimdElem> = Rows<U, O::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> Rows<U, O::Cast<U>> {
+        Rows {
+            each: self.each.on(),
+            period: self.period,
+            params_are_x: self.params_are_x,
+        }
+    }
+    #[inline(always)]
+    unsafe fn run_scalar(self) {
+        // SAFETY: the caller's obligations, row by row.
+        unsafe { self.each_row(|row| row.run_scalar()) }
+    }
+}
+
+impl<T: SimdElem, O: Op<T>> Body<T> for Rows<T, O> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) {
+        // SAFETY: forwarded from the caller, row by row.
+        unsafe { self.each_row(|row| row.run::<V>()) }
+    }
+}
+
 /// The most elements one job that counts in the integer lanes of vectors takes ([`Counted`],
 /// [`Masked`]): the counters, and their sum, then stay below `2^32`. A multiple of 64. The
 /// crate's own unit tests use a small value, so that their slices run in several pieces.

@@ -771,6 +771,64 @@ unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
     unsafe { dispatch(kernel, job) }
 }
 
+/// The buffers of a pass over whole rows of parameters: element `i` reads
+/// `params[i % params.len()]`, as in a channels-last buffer. `params` is not empty, and the
+/// buffers' length (one for input and output) a multiple of its length: both checked.
+pub(crate) enum RowIo<'a, T> {
+    /// `dst[i] = op(src[i], param)`, as [`Io::Zip`] with the parameters as `grad`.
+    Zip {
+        src: &'a [T],
+        params: &'a [T],
+        dst: &'a mut [T],
+    },
+    /// `values[i] = op(param, values[i])`, as [`Io::ZipInPlace`] with the parameters as `fwd`.
+    InPlace {
+        params: &'a [T],
+        values: &'a mut [T],
+    },
+}
+
+/// Runs the binary operation `op` over `io` row by row in one kernel call: the elementwise
+/// loop over each row and the parameters themselves, with no tile of them. No inline path for
+/// short slices: its callers' rows are longer than those.
+#[inline(always)]
+pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_, T>, plan: Plan) {
+    let (params, len) = match &io {
+        RowIo::Zip { params, dst, .. } => (*params, dst.len()),
+        RowIo::InPlace { params, values } => (*params, values.len()),
+    };
+    let period = params.len();
+    assert!(period > 0 && len.is_multiple_of(period), "whole rows");
+    let (x, g, out, separate_out, params_are_x) = match io {
+        RowIo::Zip { src, dst, .. } => {
+            assert_eq!(src.len(), len, "input and output of one length");
+            (src.as_ptr(), params.as_ptr(), dst.as_mut_ptr(), true, false)
+        }
+        RowIo::InPlace { values, .. } => {
+            let out = values.as_mut_ptr();
+            (params.as_ptr(), out.cast_const(), out, false, true)
+        }
+    };
+    // The parameters, one row, stay in cache: the pass touches its input and output.
+    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 2, false), separate_out);
+    let job = generic::Rows {
+        each: generic::Elementwise {
+            op,
+            x,
+            g,
+            out,
+            len,
+            stream,
+        },
+        period,
+        params_are_x,
+    };
+    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices (the
+    // parameters valid for `period` elements, the rest for `len`, a multiple of it), the
+    // output a `&mut` borrow apart from the others or, in place, the second input itself.
+    unsafe { dispatch(kernel, job) }
+}
+
 /// The forward pass of `op` over `io` (`Map` or `InPlace`), counting what it writes: outputs
 /// greater than zero, exactly zero, and NaN. Panics if `io` is a backward shape.
 #[inline(always)]

@@ -53,19 +53,20 @@ pub(crate) fn spec_bias_grad<F: TestFloat>(grad: &[F], layout: Channels, init: &
 /// The layouts under test: channels last and first, with channel counts 1, 3, 64, 1000 and
 /// inner extents around the partial sums (16) and on both sides of every piece policy (a tile
 /// of 1024 elements: whole periods in one tile, a tile per piece, rows and runs longer than a
-/// tile).
+/// tile; channels-last rows of a multiple of 16 elements from 64 on, read in place).
 pub(crate) fn layouts() -> Vec<Channels> {
     if cfg!(miri) {
         // Short ones (the piece policies are safe code; Miri watches the kernels' memory
         // accesses): rows and runs in a tile, with vectors and tails.
         return vec![
             Channels::last(3),
+            Channels::last(64),
             Channels::last(70),
             Channels::first(3, 17),
         ];
     }
     let mut v = vec![];
-    for c in [1, 3, 64, 1000, 1100] {
+    for c in [1, 3, 64, 80, 1000, 1100] {
         v.push(Channels::last(c));
     }
     for (c, inner) in [
@@ -231,6 +232,9 @@ fn fused_against_two_steps<F: TestFloat>(seed: u64) {
             &[1]
         } else if block > 1000 {
             &[0, 1, 2]
+        } else if block == 64 {
+            // Past the longest pass that reads channels-last rows in place (8Ki elements).
+            &[0, 1, 2, 5, 33, 129]
         } else {
             &[0, 1, 2, 5, 33]
         };

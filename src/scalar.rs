@@ -59,13 +59,9 @@ pub fn relu<T: Float>(x: T) -> T {
 /// ```
 #[inline]
 pub fn relu_derivative<T: Float>(x: T) -> T {
-    if x > T::zero() {
-        T::one()
-    } else if x <= T::zero() {
-        T::zero()
-    } else {
-        x
-    }
+    // Two selects, which loops over slices vectorise.
+    let y = if x > T::zero() { T::one() } else { T::zero() };
+    if x.is_nan() { x } else { y }
 }
 
 /// One element of the ReLU backward pass: `g` where `forward > 0`, `+0.0` where `forward <= 0`,
@@ -73,44 +69,34 @@ pub fn relu_derivative<T: Float>(x: T) -> T {
 /// gradient at a dead unit still gives `+0.0`.
 #[inline]
 pub(crate) fn relu_backward_one<T: Float>(forward: T, grad: T) -> T {
-    if forward > T::zero() {
-        grad
-    } else if forward <= T::zero() {
-        T::zero()
-    } else {
-        forward
-    }
+    // Two selects, which loops over slices vectorise.
+    let y = if forward > T::zero() { grad } else { T::zero() };
+    if forward.is_nan() { forward } else { y }
 }
 
 /// Leaky ReLU: `x` if `x > 0`, `slope * x` if `x <= 0`, with a zero result always `+0.0`, and
 /// NaN passed through unchanged; exactly [`relu`] when the slope is zero.
 #[inline]
 pub(crate) fn leaky_relu<T: Float>(x: T, slope: T) -> T {
-    if x > T::zero() {
-        x
-    } else if x <= T::zero() {
-        if slope == T::zero() {
-            T::zero()
-        } else {
-            // Adding +0.0 turns a -0.0 product into +0.0 and changes nothing else.
-            slope * x + T::zero()
-        }
+    // Selects, which loops over slices vectorise. Adding +0.0 turns a -0.0 product into +0.0
+    // and changes nothing else.
+    let below = if slope == T::zero() {
+        T::zero()
     } else {
-        x
-    }
+        slope * x + T::zero()
+    };
+    // NaN is not `<= 0`: it comes back unchanged.
+    if x <= T::zero() { below } else { x }
 }
 
 /// The derivative of [`leaky_relu`]: `1` if `x > 0`, `slope` if `x <= 0` (`+0.0` when the
 /// slope is zero), NaN passed through unchanged.
 #[inline]
 pub(crate) fn leaky_relu_derivative<T: Float>(x: T, slope: T) -> T {
-    if x > T::zero() {
-        T::one()
-    } else if x <= T::zero() {
-        if slope == T::zero() { T::zero() } else { slope }
-    } else {
-        x
-    }
+    // Selects, which loops over slices vectorise.
+    let below = if slope == T::zero() { T::zero() } else { slope };
+    let y = if x > T::zero() { T::one() } else { below };
+    if x.is_nan() { x } else { y }
 }
 
 /// One element of the leaky backward pass: `grad` where `forward > 0`, `slope * grad` where
@@ -118,17 +104,14 @@ pub(crate) fn leaky_relu_derivative<T: Float>(x: T, slope: T) -> T {
 /// NaN.
 #[inline]
 pub(crate) fn leaky_relu_backward_one<T: Float>(forward: T, slope: T, grad: T) -> T {
-    if forward > T::zero() {
-        grad
-    } else if forward <= T::zero() {
-        if slope == T::zero() {
-            T::zero()
-        } else {
-            slope * grad
-        }
+    // Selects, which loops over slices vectorise.
+    let below = if slope == T::zero() {
+        T::zero()
     } else {
-        forward
-    }
+        slope * grad
+    };
+    let y = if forward > T::zero() { grad } else { below };
+    if forward.is_nan() { forward } else { y }
 }
 
 /// Six, the ceiling of ReLU6, in any `Float` type.

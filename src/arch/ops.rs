@@ -301,7 +301,8 @@ impl<T: Float> Clip<T> {
     /// Whether `x` is at or beyond a bound: the derivative is 0 there.
     #[inline(always)]
     fn outside(self, x: T) -> bool {
-        x <= self.lo || self.hi <= x
+        // `|`, not `||`: no branch, so that loops over slices vectorise.
+        (x <= self.lo) | (self.hi <= x)
     }
 
     /// [`Clip::outside`] on lanes.
@@ -473,13 +474,9 @@ impl<T: Float> Op<T> for ClipBackward<T> {
     }
     #[inline(always)]
     fn scalar(self, x: T, g: T, _old: T) -> T {
-        if x.is_nan() {
-            x
-        } else if self.0.outside(x) {
-            T::zero()
-        } else {
-            g
-        }
+        // Selects, which loops over slices vectorise.
+        let y = if self.0.outside(x) { T::zero() } else { g };
+        if x.is_nan() { x } else { y }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
@@ -561,13 +558,9 @@ impl<T: Float> Op<T> for ThresholdedBackward<T> {
     }
     #[inline(always)]
     fn scalar(self, x: T, g: T, _old: T) -> T {
-        if x > self.0.alpha {
-            g
-        } else if x <= self.0.alpha {
-            T::zero()
-        } else {
-            x
-        }
+        // Selects, which loops over slices vectorise.
+        let y = if x > self.0.alpha { g } else { T::zero() };
+        if x.is_nan() { x } else { y }
     }
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {

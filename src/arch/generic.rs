@@ -319,7 +319,8 @@ unsafe fn vector<
 
 /// The elementwise loop ([`run`]) as a [`Job`]: `x` and `g` valid for reading and `out` for
 /// writing `len` elements (`x` or `g` may be `out`; otherwise no overlap); `stream` only with a
-/// separate `out`.
+/// separate `out`. With [`Rows::Of`], the parameter input is valid for `period` elements only,
+/// and the loop runs over each row of `period` elements with it ([`super::elementwise_rows`]).
 pub(super) struct Elementwise<T, O> {
     pub(super) op: O,
     pub(super) x: *const T,
@@ -327,13 +328,64 @@ pub(super) struct Elementwise<T, O> {
     pub(super) out: *mut T,
     pub(super) len: usize,
     pub(super) stream: bool,
+    pub(super) rows: Rows,
 }
 
-impl<T, O> Elementwise<T, O> {
+/// How an [`Elementwise`] job walks its buffers: the row loop is part of the one job (and its
+/// one instantiation per operation and kernel), not a job of its own.
+#[derive(Clone, Copy)]
+pub(super) enum Rows {
+    /// One pass over all `len` elements.
+    Whole,
+    /// Rows of `period` elements (`len` is a multiple of it, `period > 0`), each read with the
+    /// same `period` parameters: `x` where `params_are_x`, else `g`.
+    Of { period: usize, params_are_x: bool },
+}
+
+impl<T, O: Copy> Elementwise<T, O> {
     fn src(&self) -> Buffers<T> {
         Buffers {
             x: self.x,
             g: self.g,
+        }
+    }
+
+    /// Calls `f` with each row's input, output and length, in order: once with the whole
+    /// buffers for [`Rows::Whole`]. One call site, so that `f`'s loop is inlined once.
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents.
+    #[inline(always)]
+    unsafe fn each_row(&self, mut f: impl FnMut(Buffers<T>, *mut T, usize)) {
+        // The elements each pointer moves on by per element of the pass: the parameters stay.
+        // An empty pass runs one empty row.
+        let (period, x_step, g_step) = match self.rows {
+            Rows::Whole => (self.len, 1, 1),
+            Rows::Of {
+                period,
+                params_are_x,
+            } => (
+                period.min(self.len),
+                usize::from(!params_are_x),
+                usize::from(params_are_x),
+            ),
+        };
+        let mut start = 0;
+        loop {
+            // SAFETY: start < len (or start == 0), within, or one past the end of, the buffers;
+            // a parameter pointer does not move.
+            let (x, g, out) = unsafe {
+                (
+                    self.x.add(start * x_step),
+                    self.g.add(start * g_step),
+                    self.out.add(start),
+                )
+            };
+            f(Buffers { x, g }, out, period);
+            start += period;
+            if start >= self.len {
+                break;
+            }
         }
     }
 }
@@ -350,99 +402,27 @@ impl<T: Float, O: Op<T>> Job<T> for Elementwise<T, O> {
             out: self.out.cast(),
             len: self.len,
             stream: self.stream,
+            rows: self.rows,
         }
     }
     #[inline(always)]
     unsafe fn run_scalar(self) {
-        // SAFETY: the caller's obligations.
-        unsafe { scalar_loop(self.op, self.src(), self.out, 0, self.len, &mut ()) }
+        // SAFETY: the caller's obligations, row by row.
+        unsafe {
+            self.each_row(|src, out, len| scalar_loop(self.op, src, out, 0, len, &mut ()));
+        }
     }
 }
 
 impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: forwarded from the caller, row by row.
         unsafe {
-            run::<V, O, _, _>(
-                self.op,
-                self.src(),
-                self.out,
-                self.len,
-                self.stream,
-                &mut (),
-            )
-        }
-    }
-}
-
-/// The elementwise loop over rows ([`super::elementwise_rows`]): `each` with its parameter
-/// input (`x` where `params_are_x`, else `g`) valid for `period` elements, read from its start
-/// for every row; the other input and `out` run through `each.len` elements, a multiple of
-/// `period`.
-pub(super) struct Rows<T, O> {
-    pub(super) each: Elementwise<T, O>,
-    pub(super) period: usize,
-    pub(super) params_are_x: bool,
-}
-
-impl<T: Float, O: Op<T>> Rows<T, O> {
-    /// Calls `f` with the elementwise job of each row, in order.
-    ///
-    /// # Safety
-    /// The pointers are valid as the type documents.
-    #[inline(always)]
-    unsafe fn each_row(self, mut f: impl FnMut(Elementwise<T, O>)) {
-        let Rows {
-            each,
-            period,
-            params_are_x,
-        } = self;
-        for start in (0..each.len).step_by(period) {
-            // SAFETY: start + period <= each.len, within the buffers' lengths.
-            let (x, g, out) = unsafe {
-                let out = each.out.add(start);
-                if params_are_x {
-                    (each.x, each.g.add(start), out)
-                } else {
-                    (each.x.add(start), each.g, out)
-                }
-            };
-            f(Elementwise {
-                op: each.op,
-                x,
-                g,
-                out,
-                len: period,
-                stream: each.stream,
+            self.each_row(|src, out, len| {
+                run::<V, O, _, _>(self.op, src, out, len, self.stream, &mut ());
             });
         }
-    }
-}
-
-impl<T: Float, O: Op<T>> Job<T> for Rows<T, O> {
-    type Output = ();
-    type On<U: SimdElem> = Rows<U, O::Cast<U>>;
-    #[inline(always)]
-    fn on<U: SimdElem>(self) -> Rows<U, O::Cast<U>> {
-        Rows {
-            each: self.each.on(),
-            period: self.period,
-            params_are_x: self.params_are_x,
-        }
-    }
-    #[inline(always)]
-    unsafe fn run_scalar(self) {
-        // SAFETY: the caller's obligations, row by row.
-        unsafe { self.each_row(|row| row.run_scalar()) }
-    }
-}
-
-impl<T: SimdElem, O: Op<T>> Body<T> for Rows<T, O> {
-    #[inline(always)]
-    unsafe fn run<V: Vector<Elem = T>>(self) {
-        // SAFETY: forwarded from the caller, row by row.
-        unsafe { self.each_row(|row| row.run::<V>()) }
     }
 }
 

@@ -766,6 +766,7 @@ unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
         out,
         len,
         stream,
+        rows: generic::Rows::Whole,
     };
     // SAFETY: `resolve` returns only supported kernels; the rest is the caller's obligation.
     unsafe { dispatch(kernel, job) }
@@ -811,17 +812,17 @@ pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_
     };
     // The parameters, one row, stay in cache: the pass touches its input and output.
     let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 2, false), separate_out);
-    let job = generic::Rows {
-        each: generic::Elementwise {
-            op,
-            x,
-            g,
-            out,
-            len,
-            stream,
+    let job = generic::Elementwise {
+        op,
+        x,
+        g,
+        out,
+        len,
+        stream,
+        rows: generic::Rows::Of {
+            period,
+            params_are_x,
         },
-        period,
-        params_are_x,
     };
     // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices (the
     // parameters valid for `period` elements, the rest for `len`, a multiple of it), the
@@ -918,6 +919,7 @@ fn forward_in_pieces<T: Float + 'static, O: Op<T>, const N: usize>(
             len: (len - start).min(generic::tally_max::<T>()),
             // Only a separate output streams.
             stream: stream && separate_out,
+            rows: generic::Rows::Whole,
         }
     };
     // The first piece on its own: most passes have only this one, and pay for no loop.

@@ -230,8 +230,17 @@ const ROWS_MAX: usize = 8 * TILE;
 /// multiple of [`ROWS_MULTIPLE`], in a pass of at most [`ROWS_MAX`] elements.
 #[inline]
 pub(crate) fn reads_rows(layout: Channels, len: usize) -> bool {
+    has_rows(layout) && len <= ROWS_MAX
+}
+
+/// Whether `layout` has channels-last rows of [`ROWS_MIN`] elements or more, a multiple of
+/// [`ROWS_MULTIPLE`]: those a pass can read row by row at any length. [`reads_rows`] adds the
+/// length where a tile's unrolled loop overtakes a pass that runs alone; PReLU's backward pass
+/// with the slope gradient reads rows at every length, in one pass where the tiles take five.
+#[inline]
+pub(crate) fn has_rows(layout: Channels) -> bool {
     let Channels { channels, inner } = layout;
-    inner == 1 && channels >= ROWS_MIN && channels.is_multiple_of(ROWS_MULTIPLE) && len <= ROWS_MAX
+    inner == 1 && channels >= ROWS_MIN && channels.is_multiple_of(ROWS_MULTIPLE)
 }
 
 /// Cuts `range` of a buffer into pieces of one parameter pattern and calls

@@ -4,7 +4,9 @@ use num_traits::Float;
 
 use super::{Member, ParamError, Pass, RowPass, WithOp, check_backward};
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
-use crate::channels::{Channels, Param, for_each_piece, reads_rows, reduce_piece, with_tile};
+use crate::channels::{
+    Channels, Param, for_each_piece, has_rows, reads_rows, reduce_piece, with_tile,
+};
 use crate::mask::check_mask;
 use crate::slice::check_len;
 use crate::{ActivationStats, LeakyRelu};
@@ -107,6 +109,22 @@ impl<T: Float + 'static> Dest<'_, T> {
                 arch::elementwise(arch::Accumulate(copy), io, plan)
             }
         }
+    }
+}
+
+/// PReLU's backward pass over channels-last rows, in one kernel call with [`Plan::Auto`]
+/// ([`arch::prelu_backward_rows`]).
+struct BackwardRows<'b, T> {
+    io: Io<'b, T>,
+    slopes: &'b [T],
+    sums: &'b mut [T],
+}
+
+impl<T: Float + 'static> WithOp<T> for BackwardRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        arch::prelu_backward_rows(op, self.io, self.slopes, self.sums, Plan::Auto)
     }
 }
 
@@ -694,7 +712,32 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// pass, a piece of slopes per element by filling the tile with them and running
     /// [`arch::PreluBackward`] over it), the slope terms into a second tile, reduced into
     /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
+    ///
+    /// Channels-last rows ([`has_rows`]) take one pass instead, row by row with the slopes and
+    /// the slope gradient themselves ([`arch::prelu_backward_rows`]).
     fn backward_from(&self, forward: &[T], mut dest: Dest<'_, T>, slope_grad: &mut [T]) {
+        if has_rows(self.channels) {
+            let io = match dest {
+                Dest::Write(grad, dst) => Io::Zip {
+                    fwd: forward,
+                    grad,
+                    dst,
+                },
+                Dest::InPlace(grad) => Io::ZipInPlace { fwd: forward, grad },
+                Dest::Accumulate(grad, acc) => Io::Accumulate {
+                    fwd: forward,
+                    grad,
+                    acc,
+                },
+            };
+            let work = BackwardRows {
+                io,
+                slopes: self.slopes,
+                sums: slope_grad,
+            };
+            use arch::PreluBackward as B;
+            return self.with_zero(work, B::<false>, B::<true>);
+        }
         let len = dest.len();
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 3, false));
         let mut partials = [-T::zero(); PARTIALS];

@@ -979,3 +979,118 @@ impl<T: SimdElem> Body<T> for RowSums<T> {
         }
     }
 }
+
+/// PReLU's backward pass over channels-last rows in one pass ([`super::prelu_backward_rows`]):
+/// for element `c` of each row of `width` elements, `out = op(x, g, slopes[c])` (added to the
+/// old `out` with [`Accumulate`]'s rule where `accumulate`), and `sums[c]` gains the slope term
+/// of `x` and `g` with [`SumAdd`]'s rule: each sum runs down its column, row after row, the
+/// order of [`RowSums`] over the terms. `x` and `g` are valid for reading and `out` for reading
+/// and writing `len` elements, a multiple of `width` (`g` may be `out`; otherwise apart);
+/// `slopes` for reading and `sums` for reading and writing `width`, apart from the rest.
+/// `stream` only with a separate `out`, which does not accumulate.
+///
+/// [`Accumulate`]: super::Accumulate
+/// [`SumAdd`]: super::SumAdd
+pub(super) struct PreluRows<T, O> {
+    pub(super) op: O,
+    pub(super) x: *const T,
+    pub(super) g: *const T,
+    pub(super) out: *mut T,
+    pub(super) len: usize,
+    pub(super) slopes: *const T,
+    pub(super) sums: *mut T,
+    pub(super) width: usize,
+    pub(super) accumulate: bool,
+    pub(super) stream: bool,
+}
+
+impl<T: Float, O: Op<T>> PreluRows<T, O> {
+    /// Element `c` of the row that starts at element `row`, one at a time.
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents; `row + c < len`, `c < width`.
+    #[inline(always)]
+    unsafe fn one(&self, row: usize, c: usize) {
+        let i = row + c;
+        // SAFETY: i < len and c < width, within the buffers; `g` is read before `out`, which
+        // may be `g`, is written.
+        unsafe {
+            let (x, g, slope) = (*self.x.add(i), *self.g.add(i), *self.slopes.add(c));
+            let mut y = self.op.scalar(x, g, slope);
+            if self.accumulate {
+                y = super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i));
+            }
+            ptr::write(self.out.add(i), y);
+            let sum = self.sums.add(c);
+            let term = super::SlopeTerm::of(x, g);
+            *sum = super::SumAdd::add(*sum, term);
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>> Job<T> for PreluRows<T, O> {
+    type Output = ();
+    type On<U: SimdElem> = PreluRows<U, O::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>> {
+        PreluRows {
+            op: self.op.cast(),
+            x: self.x.cast(),
+            g: self.g.cast(),
+            out: self.out.cast(),
+            len: self.len,
+            slopes: self.slopes.cast(),
+            sums: self.sums.cast(),
+            width: self.width,
+            accumulate: self.accumulate,
+            stream: self.stream,
+        }
+    }
+    unsafe fn run_scalar(self) {
+        for row in (0..self.len).step_by(self.width) {
+            for c in 0..self.width {
+                // SAFETY: row + c < len, c < width; the rest is the caller's obligation.
+                unsafe { self.one(row, c) };
+            }
+        }
+    }
+}
+
+impl<T: SimdElem, O: Op<T>> Body<T> for PreluRows<T, O> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) {
+        let lanes = V::LANES;
+        let vectors = self.width / lanes * lanes;
+        for row in (0..self.len).step_by(self.width) {
+            // SAFETY: row + c < len and c < width for every vector and element touched,
+            // within the buffers; a row streams only where its start, and so every vector of
+            // it, is aligned to a register, as `stream` requires; the ISA is the caller's.
+            unsafe {
+                let stream = self.stream && self.out.add(row).addr() % size_of::<V>() == 0;
+                let mut c = 0;
+                while c < vectors {
+                    let i = row + c;
+                    let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
+                    let mut y = self.op.lanes(x, g, V::load(self.slopes.add(c)));
+                    if self.accumulate {
+                        let old = V::load(self.out.add(i));
+                        y = super::Accumulate(super::reference::Copy).lanes(y, y, old);
+                    }
+                    let sum = self.sums.add(c);
+                    let term = super::SlopeTerm.lanes(x, g, x);
+                    super::SumAdd.lanes(term, term, V::load(sum)).store(sum);
+                    if stream {
+                        y.stream(self.out.add(i));
+                    } else {
+                        y.store(self.out.add(i));
+                    }
+                    c += lanes;
+                }
+                while c < self.width {
+                    self.one(row, c);
+                    c += 1;
+                }
+            }
+        }
+    }
+}

@@ -830,6 +830,59 @@ pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_
     unsafe { dispatch(kernel, job) }
 }
 
+/// PReLU's backward pass (`op`, [`PreluBackward`]) over channels-last rows in one kernel
+/// call ([`generic::PreluRows`]): `io` is a backward shape (`Zip`, `ZipInPlace` or
+/// `Accumulate`, whose output it adds to) over whole rows of `slopes.len()` elements; each
+/// element reads its channel's slope, and `sums` (one per channel) gains the slope terms,
+/// column by column and row after row. Panics unless `io` is a backward shape over whole rows
+/// and `sums` has one value per slope.
+#[inline(always)]
+pub(crate) fn prelu_backward_rows<T: Float + 'static, O: Op<T>>(
+    op: O,
+    io: Io<'_, T>,
+    slopes: &[T],
+    sums: &mut [T],
+    plan: Plan,
+) {
+    let width = slopes.len();
+    let len = io.len();
+    assert!(width > 0 && len.is_multiple_of(width), "whole rows");
+    assert_eq!(sums.len(), width, "one sum per slope");
+    let accumulate = matches!(io, Io::Accumulate { .. });
+    assert!(
+        matches!(
+            io,
+            Io::Zip { .. } | Io::ZipInPlace { .. } | Io::Accumulate { .. }
+        ),
+        "a backward shape"
+    );
+    let Raw {
+        x,
+        g,
+        out,
+        separate_out,
+        ..
+    } = io.raw();
+    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 3, false), separate_out);
+    let job = generic::PreluRows {
+        op,
+        x,
+        g,
+        out,
+        len,
+        slopes: slopes.as_ptr(),
+        sums: sums.as_mut_ptr(),
+        width,
+        accumulate,
+        stream,
+    };
+    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices
+    // (`io`'s valid for `len` elements, a multiple of `width`, the output a `&mut` borrow
+    // apart from the inputs or, in place, the gradient itself; the slopes and the sums, a
+    // `&mut` borrow of its own, valid for `width`), and only a separate output streams.
+    unsafe { dispatch(kernel, job) }
+}
+
 /// The forward pass of `op` over `io` (`Map` or `InPlace`), counting what it writes: outputs
 /// greater than zero, exactly zero, and NaN. Panics if `io` is a backward shape.
 #[inline(always)]

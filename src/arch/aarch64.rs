@@ -34,6 +34,7 @@ macro_rules! neon_vector {
         unsafe impl Vector for $name {
             type Elem = $elem;
             const LANES: usize = $lanes;
+            const REGISTERS: usize = 32;
 
             #[inline(always)]
             unsafe fn splat(x: $elem) -> Self {
@@ -208,6 +209,7 @@ const LANE_BITS_16: [u16; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 unsafe impl<F: super::half16::Half16> Vector for H16x8<F> {
     type Elem = F;
     const LANES: usize = 8;
+    const REGISTERS: usize = 32;
 
     #[inline(always)]
     unsafe fn splat(x: F) -> Self {

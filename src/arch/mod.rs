@@ -115,6 +115,9 @@ pub(crate) unsafe trait Vector: Copy {
     type Elem: Float;
     /// Elements per vector.
     const LANES: usize;
+    /// The vector registers of the ISA (16 unless the implementation says otherwise): how many
+    /// values a loop can keep in them across iterations.
+    const REGISTERS: usize = 16;
 
     /// All lanes `x`.
     ///

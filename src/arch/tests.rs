@@ -27,9 +27,10 @@ use proptest::prelude::*;
 use super::generic::{ALIGN_MIN_VECTORS, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD};
 use super::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
-    ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan, Relu,
-    SimdElem, Thresholded, ThresholdedBackward, ThresholdedDerivative, counted, dispatch,
-    elementwise, mask_backward, mask_forward,
+    ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
+    PreluBackward, Relu, SimdElem, SlopeTerm, Thresholded, ThresholdedBackward,
+    ThresholdedDerivative, counted, dispatch, elementwise, mask_backward, mask_forward,
+    prelu_backward_rows,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
@@ -1154,6 +1155,96 @@ fn row_sums_every_width_and_start() {
     }
     #[cfg(feature = "half")]
     check::<half::bf16>(0x6d);
+}
+
+/// PReLU's backward pass over channels-last rows in one pass ([`prelu_backward_rows`]) on every
+/// kernel: rows of whole vectors and with a scalar tail, past a block of vectors and a chunk
+/// of rows, every start, each backward shape and store kind (streaming rotates the rows to
+/// the output's register boundary), against the scalar rules element by element, the slope
+/// gradient summed down each column row after row, with guard cells around the output.
+#[test]
+fn prelu_rows_every_width_and_start() {
+    fn check<F: TestFloat + Cell>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let (widths, row_counts): (&[usize], &[usize]) = if cfg!(miri) {
+            (&[32, 80], &[2])
+        } else {
+            (&[1, 7, 16, 17, 32, 48, 64, 80, 96, 272], &[0, 1, 2, 17, 40])
+        };
+        let shapes = [Shape::Zip, Shape::ZipInPlace, Shape::Accumulate];
+        for &width in widths {
+            // Nonzero slopes: the operation without its zero-slope rule.
+            let slopes: Vec<F> = (0..width)
+                .map(|c| F::from(c as f64 / 8.0 - 1.4375).unwrap())
+                .collect();
+            for &rows in row_counts {
+                let n = rows * width;
+                let pool = Pool::<F>::new(rng.next_u64(), n);
+                let init = rng.floats::<F>(width);
+                // (Under Miri, one start: its allocations start anywhere already.)
+                for start in usize::from(cfg!(miri))..STARTS {
+                    let (x, g) = (&pool.x[start..][..n], &pool.g[STARTS - 1 - start..][..n]);
+                    let old = &pool.old[start..][..n];
+                    for shape in shapes {
+                        let mut want = init.clone();
+                        let want_out: Vec<F> = (0..n)
+                            .map(|i| {
+                                let c = i % width;
+                                want[c] = spec_sum_add(want[c], SlopeTerm::of(x[i], g[i]));
+                                let y = PreluBackward::<false>.scalar(x[i], g[i], slopes[c]);
+                                match shape {
+                                    Shape::Accumulate => crate::scalar::accumulate(old[i], y),
+                                    _ => y,
+                                }
+                            })
+                            .collect();
+                        for &stream in shape.store_kinds() {
+                            for kernel in supported() {
+                                let mut out = Guarded::new(old, start, Case::<F>::sentinel());
+                                let mut sums = init.clone();
+                                let io = match shape {
+                                    Shape::Zip => Io::Zip {
+                                        fwd: x,
+                                        grad: g,
+                                        dst: out.inner(),
+                                    },
+                                    Shape::ZipInPlace => {
+                                        out.inner().copy_from_slice(g);
+                                        Io::ZipInPlace {
+                                            fwd: x,
+                                            grad: out.inner(),
+                                        }
+                                    }
+                                    _ => Io::Accumulate {
+                                        fwd: x,
+                                        grad: g,
+                                        acc: out.inner(),
+                                    },
+                                };
+                                let plan = Plan::Forced(kernel, stream);
+                                let op = PreluBackward::<false>;
+                                prelu_backward_rows(op, io, &slopes, &mut sums, plan);
+                                let at = format!(
+                                    "{kernel:?} width {width} rows {rows} start {start} \
+                                     {shape:?} stream {stream}"
+                                );
+                                assert_same_bits(out.checked(&at), &want_out, &at);
+                                assert_same_bits(&sums, &want, &format!("{at}: sums"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>(0x7a);
+    check::<f64>(0x7b);
+    #[cfg(feature = "half")]
+    if F16_RUNS {
+        check::<half::f16>(0x7c);
+    }
+    #[cfg(feature = "half")]
+    check::<half::bf16>(0x7d);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -139,6 +139,12 @@ macro_rules! x86_vector {
         unsafe impl Vector for $name {
             type Elem = $elem;
             const LANES: usize = $lanes;
+            // AVX-512 has 32 registers; SSE2 and AVX2 16.
+            const REGISTERS: usize = if core::mem::size_of::<$reg>() == 64 {
+                32
+            } else {
+                16
+            };
 
             #[inline(always)]
             unsafe fn splat(x: $elem) -> Self {

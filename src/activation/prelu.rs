@@ -128,6 +128,21 @@ impl<T: Float + 'static> WithOp<T> for BackwardRows<'_, T> {
     }
 }
 
+/// PReLU's forward pass over channels-last rows, in one kernel call with [`Plan::Auto`]
+/// ([`arch::prelu_forward_rows`]).
+struct ForwardRows<'b, T> {
+    io: Io<'b, T>,
+    slopes: &'b [T],
+}
+
+impl<T: Float + 'static> WithOp<T> for ForwardRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        arch::prelu_forward_rows(op, self.io, self.slopes, Plan::Auto)
+    }
+}
+
 /// The forward pass or the derivative.
 #[derive(Clone, Copy, PartialEq)]
 enum Unary {
@@ -297,9 +312,27 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     }
 
     /// A forward pass or derivative over a whole buffer: from `input`, or in place on `out`.
+    ///
+    /// The forward pass over channels-last rows ([`has_rows`]) that fit the kernel's registers
+    /// ([`arch::prelu_rows_fit`]) runs in one kernel call at any length, with the slopes in
+    /// registers ([`arch::prelu_forward_rows`]); the derivative, and the forward pass over
+    /// wider rows, in one call through the elementwise loop up to [`reads_rows`]' length.
     #[inline]
     fn unary(&self, kind: Unary, input: Option<&[T]>, out: &mut [T]) {
         let len = out.len();
+        let width = self.channels.channels();
+        if kind == Unary::Forward && has_rows(self.channels) && arch::prelu_rows_fit::<T>(width) {
+            let io = match input {
+                Some(src) => Io::Map { src, dst: out },
+                None => Io::InPlace(out),
+            };
+            let work = ForwardRows {
+                io,
+                slopes: self.slopes,
+            };
+            use arch::PreluForward as F;
+            return self.with_zero(work, F::<false, false>, F::<true, false>);
+        }
         if reads_rows(self.channels, len) {
             let params = self.slopes;
             let io = match input {

@@ -986,18 +986,25 @@ impl<T: SimdElem> Body<T> for RowSums<T> {
     }
 }
 
-/// PReLU's backward pass over channels-last rows in one pass ([`super::prelu_backward_rows`]):
-/// for element `c` of each row of `width` elements, `out = op(x, g, slopes[c])` (added to the
-/// old `out` with [`Accumulate`]'s rule where `accumulate`), and `sums[c]` gains the slope term
-/// of `x` and `g` with [`SumAdd`]'s rule: each sum runs down its column, row after row, the
-/// order of [`RowSums`] over the terms. `x` and `g` are valid for reading and `out` for reading
-/// and writing `len` elements, a multiple of `width` (`g` may be `out`; otherwise apart);
-/// `slopes` for reading and `sums` for reading and writing `width`, apart from the rest.
+/// A PReLU pass over channels-last rows in one pass, each element with its channel's slope.
+///
+/// With `SUMS`, the backward pass ([`super::prelu_backward_rows`]): for element `c` of each row
+/// of `width` elements, `out = op(x, g, slopes[c])` (added to the old `out` with
+/// [`Accumulate`]'s rule where `accumulate`), and `sums[c]` gains the slope term of `x` and `g`
+/// with [`SumAdd`]'s rule: each sum runs down its column, row after row, the order of
+/// [`RowSums`] over the terms. `x` and `g` are valid for reading and `out` for reading and
+/// writing `len` elements, a multiple of `width` (`g` may be `out`; otherwise apart); `slopes`
+/// for reading and `sums` for reading and writing `width`, apart from the rest.
+///
+/// Without `SUMS`, a forward pass ([`super::prelu_forward_rows`]): `out = op(x, slopes[c])`,
+/// the slope as the binary `op`'s second input; `g` and `sums` are not read, and `x` may be
+/// `out`.
+///
 /// `stream` only with a separate `out`, which does not accumulate.
 ///
 /// [`Accumulate`]: super::Accumulate
 /// [`SumAdd`]: super::SumAdd
-pub(super) struct PreluRows<T, O> {
+pub(super) struct PreluRows<T, O, const SUMS: bool> {
     pub(super) op: O,
     pub(super) x: *const T,
     pub(super) g: *const T,
@@ -1010,17 +1017,21 @@ pub(super) struct PreluRows<T, O> {
     pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>> PreluRows<T, O> {
+impl<T: Float, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
     /// Element `i`, in column `c` (`i % width`), one at a time.
     ///
     /// # Safety
     /// The pointers are valid as the type documents; `i < len`, `c < width`.
     #[inline(always)]
     unsafe fn one(&self, i: usize, c: usize) {
-        // SAFETY: i < len and c < width, within the buffers; `g` is read before `out`, which
-        // may be `g`, is written.
+        // SAFETY: i < len and c < width, within the buffers; `x` and `g` are read before
+        // `out`, which may be one of them, is written.
         unsafe {
-            let (x, g, slope) = (*self.x.add(i), *self.g.add(i), *self.slopes.add(c));
+            let (x, slope) = (*self.x.add(i), *self.slopes.add(c));
+            if !SUMS {
+                return ptr::write(self.out.add(i), self.op.scalar(x, slope, x));
+            }
+            let g = *self.g.add(i);
             let mut y = self.op.scalar(x, g, slope);
             if self.accumulate {
                 y = super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i));
@@ -1033,11 +1044,11 @@ impl<T: Float, O: Op<T>> PreluRows<T, O> {
     }
 }
 
-impl<T: Float, O: Op<T>> Job<T> for PreluRows<T, O> {
+impl<T: Float, O: Op<T>, const SUMS: bool> Job<T> for PreluRows<T, O, SUMS> {
     type Output = ();
-    type On<U: SimdElem> = PreluRows<U, O::Cast<U>>;
+    type On<U: SimdElem> = PreluRows<U, O::Cast<U>, SUMS>;
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>> {
+    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>, SUMS> {
         PreluRows {
             op: self.op.cast(),
             x: self.x.cast(),
@@ -1080,6 +1091,31 @@ const fn prelu_block<V: Vector>() -> usize {
     }
 }
 
+/// Whether one block of [`PreluRows`]' registers ([`prelu_block`]) covers a row of `width`
+/// elements with the kernel's vectors (the scalar loop: always), as a [`Job`] that computes
+/// nothing else.
+#[derive(Clone, Copy)]
+pub(super) struct PreluFits {
+    pub(super) width: usize,
+}
+
+impl<T: Float> Job<T> for PreluFits {
+    type Output = bool;
+    type On<U: SimdElem> = PreluFits;
+    fn on<U: SimdElem>(self) -> PreluFits {
+        self
+    }
+    unsafe fn run_scalar(self) -> bool {
+        true
+    }
+}
+
+impl<T: SimdElem> Body<T> for PreluFits {
+    unsafe fn run<V: Vector<Elem = T>>(self) -> bool {
+        self.width / V::LANES <= prelu_block::<V>()
+    }
+}
+
 /// The size of [`PreluRows`]' register arrays: [`prelu_block`] for 32 registers.
 const PRELU_BLOCK_MAX: usize = 8;
 
@@ -1095,7 +1131,50 @@ struct Wrap<V> {
     sum: V,
 }
 
-impl<T: SimdElem, O: Op<T>> PreluRows<T, O> {
+impl<T: SimdElem, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
+    /// The result for the vector of elements from `i`, whose slopes are `slope`; with `SUMS`,
+    /// `sum` gains their slope terms.
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents; `i + LANES <= len`; the ISA is the
+    /// caller's.
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(&self, i: usize, slope: V, sum: &mut V) -> V {
+        // SAFETY: the vector lies within the buffers; the ISA is the caller's.
+        unsafe {
+            let x = V::load(self.x.add(i));
+            if !SUMS {
+                return self.op.lanes(x, slope, x);
+            }
+            let g = V::load(self.g.add(i));
+            let mut y = self.op.lanes(x, g, slope);
+            if self.accumulate {
+                let old = V::load(self.out.add(i));
+                y = super::Accumulate(super::reference::Copy).lanes(y, y, old);
+            }
+            let term = super::SlopeTerm.lanes(x, g, x);
+            *sum = super::SumAdd.lanes(term, term, *sum);
+            y
+        }
+    }
+
+    /// Stores `y` to the elements from `i`, streaming with `stream`.
+    ///
+    /// # Safety
+    /// `i + LANES <= len`; with `stream`, `out.add(i)` is aligned to a register; the ISA is
+    /// the caller's.
+    #[inline(always)]
+    unsafe fn put<V: Vector<Elem = T>>(&self, y: V, i: usize, stream: bool) {
+        // SAFETY: the caller's obligations.
+        unsafe {
+            if stream {
+                y.stream(self.out.add(i));
+            } else {
+                y.store(self.out.add(i));
+            }
+        }
+    }
+
     /// The vector of `slopes` or `sums` (`p`) from column `c < width`, wrapping around to
     /// column 0 past the end of the row.
     ///
@@ -1144,21 +1223,17 @@ impl<T: SimdElem, O: Op<T>> PreluRows<T, O> {
                 let stream = self.stream && self.out.add(row).addr() % size_of::<V>() == 0;
                 let mut c = 0;
                 while c < vectors {
-                    let i = row + c;
-                    let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
-                    let mut y = self.op.lanes(x, g, V::load(self.slopes.add(c)));
-                    if self.accumulate {
-                        let old = V::load(self.out.add(i));
-                        y = super::Accumulate(super::reference::Copy).lanes(y, y, old);
-                    }
-                    let sum = self.sums.add(c);
-                    let term = super::SlopeTerm.lanes(x, g, x);
-                    super::SumAdd.lanes(term, term, V::load(sum)).store(sum);
-                    if stream {
-                        y.stream(self.out.add(i));
+                    let slope = V::load(self.slopes.add(c));
+                    let mut sum = if SUMS {
+                        V::load(self.sums.add(c))
                     } else {
-                        y.store(self.out.add(i));
+                        slope
+                    };
+                    let y = self.lanes(row + c, slope, &mut sum);
+                    if SUMS {
+                        sum.store(self.sums.add(c));
                     }
+                    self.put(y, row + c, stream);
                     c += lanes;
                 }
                 while c < self.width {
@@ -1205,7 +1280,9 @@ impl<T: SimdElem, O: Op<T>> PreluRows<T, O> {
             for k in 0..N {
                 if runs(k) && !wraps(k) {
                     slopes[k] = V::load(self.slopes.add(column(k)));
-                    sums[k] = V::load(self.sums.add(column(k)));
+                    if SUMS {
+                        sums[k] = V::load(self.sums.add(column(k)));
+                    }
                 }
             }
             for row in rows {
@@ -1215,23 +1292,12 @@ impl<T: SimdElem, O: Op<T>> PreluRows<T, O> {
                         break;
                     }
                     let i = first + k * lanes;
-                    let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
-                    let mut y = self.op.lanes(x, g, slopes[k]);
-                    if self.accumulate {
-                        let old = V::load(self.out.add(i));
-                        y = super::Accumulate(super::reference::Copy).lanes(y, y, old);
-                    }
-                    let term = super::SlopeTerm.lanes(x, g, x);
-                    sums[k] = super::SumAdd.lanes(term, term, sums[k]);
-                    if self.stream {
-                        y.stream(self.out.add(i));
-                    } else {
-                        y.store(self.out.add(i));
-                    }
+                    let y = self.lanes(i, slopes[k], &mut sums[k]);
+                    self.put(y, i, self.stream);
                 }
             }
             for (k, &sum) in sums.iter().enumerate() {
-                if !runs(k) {
+                if !SUMS || !runs(k) {
                     break;
                 } else if wraps(k) {
                     wrap.sum = sum;
@@ -1243,7 +1309,7 @@ impl<T: SimdElem, O: Op<T>> PreluRows<T, O> {
     }
 }
 
-impl<T: SimdElem, O: Op<T>> Body<T> for PreluRows<T, O> {
+impl<T: SimdElem, O: Op<T>, const SUMS: bool> Body<T> for PreluRows<T, O, SUMS> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let (lanes, width, len) = (V::LANES, self.width, self.len);
@@ -1288,7 +1354,9 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRows<T, O> {
             };
             if shift > 0 {
                 wrap.slope = this.load_wrapped(this.slopes, last);
-                wrap.sum = this.load_wrapped(this.sums, last);
+                if SUMS {
+                    wrap.sum = this.load_wrapped(this.sums, last);
+                }
             }
             // The vectors of the rows as one block, each sum down its column row after row;
             // then the columns past the vectors (only without rotation), in the same order.
@@ -1298,7 +1366,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRows<T, O> {
                     this.one(row * width + c, c);
                 }
             }
-            if shift > 0 {
+            if SUMS && shift > 0 {
                 this.store_wrapped(wrap.sum, last);
             }
             // The rest of the last row, after the rotated rows: the vectors that do not wrap,

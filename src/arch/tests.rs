@@ -28,9 +28,9 @@ use super::generic::{ALIGN_MIN_VECTORS, PARTIALS, Partials, RowSums, TALLY_MAX, 
 use super::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
     ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
-    PreluBackward, Relu, SimdElem, SlopeTerm, Thresholded, ThresholdedBackward,
+    PreluBackward, PreluForward, Relu, SimdElem, SlopeTerm, Thresholded, ThresholdedBackward,
     ThresholdedDerivative, counted, dispatch, elementwise, mask_backward, mask_forward,
-    prelu_backward_rows,
+    prelu_backward_rows, prelu_forward_rows,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
@@ -1157,11 +1157,12 @@ fn row_sums_every_width_and_start() {
     check::<half::bf16>(0x6d);
 }
 
-/// PReLU's backward pass over channels-last rows in one pass ([`prelu_backward_rows`]) on every
-/// kernel: rows of whole vectors and with a scalar tail, past a block of vectors and a chunk
-/// of rows, every start, each backward shape and store kind (streaming rotates the rows to
-/// the output's register boundary), against the scalar rules element by element, the slope
-/// gradient summed down each column row after row, with guard cells around the output.
+/// PReLU's passes over channels-last rows in one pass ([`prelu_forward_rows`],
+/// [`prelu_backward_rows`]) on every kernel: rows of whole vectors and with a scalar tail, in
+/// one block of registers and wider, every start, each shape and store kind (streaming rotates
+/// the rows to the output's register boundary), against the scalar rules element by element,
+/// the slope gradient summed down each column row after row, with guard cells around the
+/// output.
 #[test]
 fn prelu_rows_every_width_and_start() {
     fn check<F: TestFloat + Cell>(seed: u64) {
@@ -1171,7 +1172,16 @@ fn prelu_rows_every_width_and_start() {
         } else {
             (&[1, 7, 16, 17, 32, 48, 64, 80, 96, 272], &[0, 1, 2, 17, 40])
         };
-        let shapes = [Shape::Zip, Shape::ZipInPlace, Shape::Accumulate];
+        // (Under Miri, the shapes of distinct accesses: the in-place passes read and write the
+        // one buffer that a separate output writes, and the integration tests run them.)
+        let (forward_shapes, shapes): (&[Shape], &[Shape]) = if cfg!(miri) {
+            (&[Shape::Map], &[Shape::Zip, Shape::Accumulate])
+        } else {
+            (
+                &[Shape::Map, Shape::InPlace],
+                &[Shape::Zip, Shape::ZipInPlace, Shape::Accumulate],
+            )
+        };
         for &width in widths {
             // Nonzero slopes: the operation without its zero-slope rule.
             let slopes: Vec<F> = (0..width)
@@ -1185,7 +1195,35 @@ fn prelu_rows_every_width_and_start() {
                 for start in usize::from(cfg!(miri))..STARTS {
                     let (x, g) = (&pool.x[start..][..n], &pool.g[STARTS - 1 - start..][..n]);
                     let old = &pool.old[start..][..n];
-                    for shape in shapes {
+                    // The forward pass, which reads no gradient and sums nothing.
+                    let want_out: Vec<F> = (0..n)
+                        .map(|i| PreluForward::<false, false>.scalar(x[i], slopes[i % width], x[i]))
+                        .collect();
+                    for &shape in forward_shapes {
+                        for &stream in shape.store_kinds() {
+                            for kernel in supported() {
+                                let mut out = Guarded::new(old, start, Case::<F>::sentinel());
+                                let io = match shape {
+                                    Shape::Map => Io::Map {
+                                        src: x,
+                                        dst: out.inner(),
+                                    },
+                                    _ => {
+                                        out.inner().copy_from_slice(x);
+                                        Io::InPlace(out.inner())
+                                    }
+                                };
+                                let plan = Plan::Forced(kernel, stream);
+                                prelu_forward_rows(PreluForward::<false, false>, io, &slopes, plan);
+                                let at = format!(
+                                    "{kernel:?} width {width} rows {rows} start {start} \
+                                     forward {shape:?} stream {stream}"
+                                );
+                                assert_same_bits(out.checked(&at), &want_out, &at);
+                            }
+                        }
+                    }
+                    for &shape in shapes {
                         let mut want = init.clone();
                         let want_out: Vec<F> = (0..n)
                             .map(|i| {

@@ -1277,12 +1277,13 @@ fn prelu_rows_every_width_and_start() {
     }
     check::<f32>(0x7a);
     check::<f64>(0x7b);
+    // Not under Miri: the 16-bit lanes' loads and stores are the other address tests', and
+    // these loops do with 16 lanes what they do with `f32` and AVX-512.
     #[cfg(feature = "half")]
     if F16_RUNS {
         check::<half::f16>(0x7c);
+        check::<half::bf16>(0x7d);
     }
-    #[cfg(feature = "half")]
-    check::<half::bf16>(0x7d);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -272,10 +272,18 @@ impl Shape {
 /// Outputs greater than zero, exactly zero and NaN, counted one at a time.
 fn naive_counts<F: TestFloat>(y: &[F]) -> [usize; 3] {
     let mut counts = [0; 3];
-    for &y in y {
-        counts[0] += usize::from(y > F::zero());
-        counts[1] += usize::from(y == F::zero());
-        counts[2] += usize::from(y.is_nan());
+    // 32-bit counters per block, which the compiler vectorises (the sweep spends much of its
+    // time here: 64-bit ones took it 12%).
+    for block in y.chunks(1 << 16) {
+        let mut block_counts = [0u32; 3];
+        for &y in block {
+            block_counts[0] += u32::from(y > F::zero());
+            block_counts[1] += u32::from(y == F::zero());
+            block_counts[2] += u32::from(y.is_nan());
+        }
+        for (count, block_count) in counts.iter_mut().zip(block_counts) {
+            *count += block_count as usize;
+        }
     }
     counts
 }
@@ -547,12 +555,18 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             let counts = (!O::BINARY).then(|| naive_counts(want));
             for &kernel in kernels.iter() {
                 let at = || format!("{name}, {kernel:?} {shape:?}");
-                out.clear();
-                out.extend_from_slice(old);
+                // Only accumulation reads the output's previous values. The other shapes
+                // overwrite whatever the previous run left: that every element is written is
+                // the address tests' check (guard cells, every length and start).
+                if shape == Shape::Accumulate {
+                    out.clear();
+                    out.extend_from_slice(old);
+                } else {
+                    out.resize(x.len(), F::zero());
+                }
                 shape.run(kernel, false, op, x, g, out);
                 check_out(out, want, inputs, at);
                 if let Some(counts) = counts {
-                    out.copy_from_slice(old);
                     let got = shape.run_counted(kernel, false, op, x, out);
                     check_out(out, want, inputs, || format!("{}, counted", at()));
                     assert_eq!(got, counts, "{}: counts (active, zeros, NaN)", at());
@@ -601,7 +615,9 @@ impl<F: TestFloat> Visit<F> for Values<F> {
             }
             for &kernel in kernels.iter() {
                 let at = || format!("{name}, {kernel:?} masked {pass}");
-                out.copy_from_slice(old);
+                if shape == Shape::Accumulate {
+                    out.copy_from_slice(old);
+                }
                 match shape {
                     Shape::Map => {
                         words.fill(u64::MAX);

@@ -243,6 +243,14 @@ pub(crate) fn has_rows(layout: Channels) -> bool {
     inner == 1 && channels >= ROWS_MIN && channels.is_multiple_of(ROWS_MULTIPLE)
 }
 
+/// Whether `layout` has channels-first runs of [`TILE`] elements or more: [`for_each_piece`]
+/// passes each as a piece with its parameter as a constant, and PReLU's forward pass runs them
+/// all in one loop ([`arch::prelu_forward_runs`](crate::arch::prelu_forward_runs)).
+#[inline]
+pub(crate) fn has_runs(layout: Channels) -> bool {
+    layout.inner >= TILE
+}
+
 /// Cuts `range` of a buffer into pieces of one parameter pattern and calls
 /// `f(start, end, param)` for each, in order: the one place for the layout policy of the
 /// per-channel passes. Runs of one channel of at least [`TILE`] elements are one piece each,
@@ -270,7 +278,7 @@ pub(crate) fn for_each_piece<T: Float>(
     if from >= to {
         return;
     }
-    if inner >= TILE {
+    if has_runs(layout) {
         let mut start = from;
         while start < to {
             let end = next(start, inner);

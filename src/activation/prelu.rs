@@ -5,7 +5,7 @@ use num_traits::Float;
 use super::{Member, ParamError, Pass, RowPass, WithOp, check_backward};
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
 use crate::channels::{
-    Channels, Param, for_each_piece, has_rows, reads_rows, reduce_piece, with_tile,
+    Channels, Param, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece, with_tile,
 };
 use crate::mask::check_mask;
 use crate::slice::check_len;
@@ -140,6 +140,22 @@ impl<T: Float + 'static> WithOp<T> for ForwardRows<'_, T> {
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
         arch::prelu_forward_rows(op, self.io, self.slopes, Plan::Auto)
+    }
+}
+
+/// PReLU's forward pass over channels-first runs, in one kernel call with [`Plan::Auto`]
+/// ([`arch::prelu_forward_runs`]).
+struct ForwardRuns<'b, T> {
+    io: Io<'b, T>,
+    slopes: &'b [T],
+    inner: usize,
+}
+
+impl<T: Float + 'static> WithOp<T> for ForwardRuns<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        arch::prelu_forward_runs(op, self.io, self.slopes, self.inner, Plan::Auto)
     }
 }
 
@@ -315,8 +331,10 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     ///
     /// The forward pass over channels-last rows ([`has_rows`]) that fit the kernel's registers
     /// ([`arch::prelu_rows_fit`]) runs in one kernel call at any length, with the slopes in
-    /// registers ([`arch::prelu_forward_rows`]); the derivative, and the forward pass over
-    /// wider rows, in one call through the elementwise loop up to [`reads_rows`]' length.
+    /// registers ([`arch::prelu_forward_rows`]); over channels-first runs of a tile or more
+    /// ([`has_runs`]) in one kernel call with the slope in a register
+    /// ([`arch::prelu_forward_runs`]); the derivative, and the forward pass over wider rows,
+    /// in one call through the elementwise loop up to [`reads_rows`]' length.
     #[inline]
     fn unary(&self, kind: Unary, input: Option<&[T]>, out: &mut [T]) {
         let len = out.len();
@@ -329,6 +347,19 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             let work = ForwardRows {
                 io,
                 slopes: self.slopes,
+            };
+            use arch::PreluForward as F;
+            return self.with_zero(work, F::<false, false>, F::<true, false>);
+        }
+        if kind == Unary::Forward && has_runs(self.channels) {
+            let io = match input {
+                Some(src) => Io::Map { src, dst: out },
+                None => Io::InPlace(out),
+            };
+            let work = ForwardRuns {
+                io,
+                slopes: self.slopes,
+                inner: self.channels.inner(),
             };
             use arch::PreluForward as F;
             return self.with_zero(work, F::<false, false>, F::<true, false>);

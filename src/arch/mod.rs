@@ -943,6 +943,54 @@ pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
     unsafe { dispatch(kernel, job) }
 }
 
+/// A PReLU forward pass (`op`, binary with the slope as its second input, as for
+/// [`prelu_forward_rows`]) over channels-first runs in one kernel call
+/// ([`generic::PreluRuns`]): `io` is `Map` or `InPlace`, and element `i` reads
+/// `slopes[(i / inner) % slopes.len()]`. Panics unless `io` is one of those shapes over whole
+/// periods of `slopes.len() * inner` elements, `inner` at least [`generic::MAX_LANES`].
+#[inline(always)]
+pub(crate) fn prelu_forward_runs<T: Float + 'static, O: Op<T>>(
+    op: O,
+    io: Io<'_, T>,
+    slopes: &[T],
+    inner: usize,
+    plan: Plan,
+) {
+    let channels = slopes.len();
+    let len = io.len();
+    assert!(inner >= generic::MAX_LANES, "runs of a vector or more");
+    assert!(
+        channels > 0 && len.is_multiple_of(channels * inner),
+        "whole periods"
+    );
+    assert!(
+        matches!(io, Io::Map { .. } | Io::InPlace(_)),
+        "a forward shape"
+    );
+    let Raw {
+        x,
+        out,
+        separate_out,
+        ..
+    } = io.raw();
+    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 2, false), separate_out);
+    let job = generic::PreluRuns {
+        op,
+        x,
+        out,
+        len,
+        slopes: slopes.as_ptr(),
+        channels,
+        inner,
+        stream,
+    };
+    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices
+    // (`io`'s valid for `len` elements, a multiple of `channels * inner`, the output a `&mut`
+    // borrow apart from the input or, in place, the input itself; the slopes valid for
+    // `channels`), `inner` is at least MAX_LANES, and only a separate output streams.
+    unsafe { dispatch(kernel, job) }
+}
+
 /// The forward pass of `op` over `io` (`Map` or `InPlace`), counting what it writes: outputs
 /// greater than zero, exactly zero, and NaN. Panics if `io` is a backward shape.
 #[inline(always)]

@@ -24,13 +24,15 @@ use core::mem::size_of;
 
 use proptest::prelude::*;
 
-use super::generic::{ALIGN_MIN_VECTORS, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD};
+use super::generic::{
+    ALIGN_MIN_VECTORS, MAX_LANES, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD,
+};
 use super::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
     ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
     PreluBackward, PreluForward, Relu, SimdElem, SlopeTerm, Thresholded, ThresholdedBackward,
     ThresholdedDerivative, counted, dispatch, elementwise, mask_backward, mask_forward,
-    prelu_backward_rows, prelu_forward_rows,
+    prelu_backward_rows, prelu_forward_rows, prelu_forward_runs,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
@@ -1009,9 +1011,11 @@ fn every_length_and_start<F: TestFloat + Cell>(seed: u64) {
                     old: &pool.old[len % STARTS..][..len],
                     start,
                 };
-                case.elementwise("relu", Relu);
+                // Members that a second application changes, in place: the head and tail
+                // vectors overlap the loop's, from the inputs as they were.
+                case.elementwise("leaky", Leaky { slope });
                 // Binary, and with `Accumulate` reading the output.
-                case.elementwise("relu backward", Backward);
+                case.elementwise("leaky backward", LeakyBackward { slope });
                 // A member whose results can be negative: every counter runs.
                 case.counted("leaky", Leaky { slope });
                 case.masks("relu", Relu, Backward);
@@ -1299,6 +1303,80 @@ fn prelu_rows_every_width_and_start() {
     if F16_RUNS {
         check::<half::f16>(0x7c);
         check::<half::bf16>(0x7d);
+    }
+}
+
+/// PReLU's forward pass over channels-first runs in one loop ([`prelu_forward_runs`]) on
+/// every kernel: runs from one vector's length ([`MAX_LANES`]) to past the unrolled loop, one
+/// channel and several, one period and two, every start, both shapes and store kinds (the
+/// vectors that cross from one run into the next, the overlapping head and tail), against
+/// the scalar rules element by element, with guard cells around the output.
+#[test]
+fn prelu_runs_every_length_and_start() {
+    fn check<F: TestFloat + Cell>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let (inners, shapes): (&[usize], &[Shape]) = if cfg!(miri) {
+            (&[MAX_LANES, 37], &[Shape::Map])
+        } else {
+            (
+                &[MAX_LANES, 17, 33, 100, 8 * MAX_LANES + 3, 1027],
+                &[Shape::Map, Shape::InPlace],
+            )
+        };
+        for &inner in inners {
+            for channels in [1, 3] {
+                // Nonzero slopes (the operation without its zero-slope rule) between 0 and 1,
+                // which a second application in place changes.
+                let slopes: Vec<F> = (0..channels)
+                    .map(|c| F::from(0.25 + c as f64 / 8.0).unwrap())
+                    .collect();
+                for periods in [1, 2] {
+                    let n = periods * channels * inner;
+                    let pool = Pool::<F>::new(rng.next_u64(), n);
+                    // (Under Miri, one start: its allocations start anywhere already.)
+                    for start in usize::from(cfg!(miri))..STARTS {
+                        let (x, old) = (&pool.x[start..][..n], &pool.old[start..][..n]);
+                        let slope = |i: usize| slopes[(i / inner) % channels];
+                        let want: Vec<F> = (0..n)
+                            .map(|i| PreluForward::<false, false>.scalar(x[i], slope(i), x[i]))
+                            .collect();
+                        for &shape in shapes {
+                            for &stream in shape.store_kinds() {
+                                for kernel in supported() {
+                                    let mut out = Guarded::new(old, start, Case::<F>::sentinel());
+                                    let io = match shape {
+                                        Shape::Map => Io::Map {
+                                            src: x,
+                                            dst: out.inner(),
+                                        },
+                                        _ => {
+                                            out.inner().copy_from_slice(x);
+                                            Io::InPlace(out.inner())
+                                        }
+                                    };
+                                    let plan = Plan::Forced(kernel, stream);
+                                    let op = PreluForward::<false, false>;
+                                    prelu_forward_runs(op, io, &slopes, inner, plan);
+                                    let at = format!(
+                                        "{kernel:?} inner {inner} channels {channels} periods \
+                                         {periods} start {start} {shape:?} stream {stream}"
+                                    );
+                                    assert_same_bits(out.checked(&at), &want, &at);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>(0x8a);
+    check::<f64>(0x8b);
+    // Not under Miri: the 16-bit lanes' loads and stores are the other address tests'.
+    #[cfg(feature = "half")]
+    if F16_RUNS {
+        check::<half::f16>(0x8c);
+        check::<half::bf16>(0x8d);
     }
 }
 

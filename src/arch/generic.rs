@@ -309,8 +309,7 @@ unsafe fn run_stores<
         i += lanes;
     }
     if overlap {
-        // SAFETY: LANES <= len; the ISA is the caller's. Ordinary stores: the head's is not
-        // aligned, and the streaming ones of the same elements wrote the same values.
+        // SAFETY: LANES <= len; the ISA is the caller's.
         unsafe {
             if let Some(y) = first {
                 y.store(out);

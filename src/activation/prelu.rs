@@ -288,10 +288,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         };
         match param {
             Param::Splat(slope) => {
-                let io = match input {
-                    Some(src) => Io::Map { src, dst: out },
-                    None => Io::InPlace(out),
-                };
+                let io = Io::unary(input, out);
                 match kind {
                     Unary::Forward => Self::member(slope).forward_op(pass(io)),
                     Unary::Derivative => Self::member(slope).derivative_op(pass(io)),
@@ -340,10 +337,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let len = out.len();
         let width = self.channels.channels();
         if kind == Unary::Forward && has_rows(self.channels) && arch::prelu_rows_fit::<T>(width) {
-            let io = match input {
-                Some(src) => Io::Map { src, dst: out },
-                None => Io::InPlace(out),
-            };
+            let io = Io::unary(input, out);
             let work = ForwardRows {
                 io,
                 slopes: self.slopes,
@@ -352,10 +346,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             return self.with_zero(work, F::<false, false>, F::<true, false>);
         }
         if kind == Unary::Forward && has_runs(self.channels) {
-            let io = match input {
-                Some(src) => Io::Map { src, dst: out },
-                None => Io::InPlace(out),
-            };
+            let io = Io::unary(input, out);
             let work = ForwardRuns {
                 io,
                 slopes: self.slopes,
@@ -555,10 +546,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                 let out = &mut out[start..end];
                 let counts = match param {
                     Param::Splat(slope) => {
-                        let io = match input {
-                            Some(src) => Io::Map { src, dst: out },
-                            None => Io::InPlace(out),
-                        };
+                        let io = Io::unary(input, out);
                         Self::member(slope).forward_op(super::Counted(io, plan))
                     }
                     Param::Each(_) => {

@@ -377,7 +377,16 @@ struct Raw<T> {
     separate_out: bool,
 }
 
-impl<T> Io<'_, T> {
+impl<'a, T> Io<'a, T> {
+    /// A forward pass from `input` to `out`, or in place on `out` without an input.
+    #[inline(always)]
+    pub(crate) fn unary(input: Option<&'a [T]>, out: &'a mut [T]) -> Io<'a, T> {
+        match input {
+            Some(src) => Io::Map { src, dst: out },
+            None => Io::InPlace(out),
+        }
+    }
+
     /// Whether the output is a buffer apart from the inputs that the pass does not read back,
     /// the only kind that may be written with streaming stores.
     fn separate_out(&self) -> bool {

@@ -907,6 +907,28 @@ pub(crate) fn prelu_rows_fit<T: Float + 'static>(width: usize) -> bool {
     unsafe { dispatch::<T, _>(Kernel::selected(), generic::PreluFits { width }) }
 }
 
+/// What both PReLU forward passes ([`prelu_forward_rows`], [`prelu_forward_runs`]) start with:
+/// `io`'s pointers, and the kernel and the store kind for its bytes. Panics unless `io` is a
+/// forward shape (`Map` or `InPlace`) over whole periods of `period` elements.
+#[inline(always)]
+fn prelu_forward_plan<T: Float + 'static>(
+    io: Io<'_, T>,
+    period: usize,
+    plan: Plan,
+) -> (Raw<T>, Kernel, bool) {
+    assert!(
+        period > 0 && io.len().is_multiple_of(period),
+        "whole periods"
+    );
+    assert!(
+        matches!(io, Io::Map { .. } | Io::InPlace(_)),
+        "a forward shape"
+    );
+    let raw = io.raw();
+    let (kernel, stream, _fence) = plan.resolve(touched::<T>(raw.len, 2, false), raw.separate_out);
+    (raw, kernel, stream)
+}
+
 /// A PReLU forward pass (`op`, binary with the slope as its second input: [`PreluForward`]
 /// or [`PreluDerivative`] without `SLOPE_FIRST`) over channels-last rows of `slopes.len()`
 /// elements in one kernel call ([`generic::PreluRows`]): `io` is `Map` or `InPlace`, and
@@ -920,19 +942,7 @@ pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
     plan: Plan,
 ) {
     let width = slopes.len();
-    let len = io.len();
-    assert!(width > 0 && len.is_multiple_of(width), "whole rows");
-    assert!(
-        matches!(io, Io::Map { .. } | Io::InPlace(_)),
-        "a forward shape"
-    );
-    let Raw {
-        x,
-        out,
-        separate_out,
-        ..
-    } = io.raw();
-    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 2, false), separate_out);
+    let (Raw { x, out, len, .. }, kernel, stream) = prelu_forward_plan(io, width, plan);
     let job = generic::PreluRows::<_, _, false> {
         op,
         x,
@@ -966,23 +976,8 @@ pub(crate) fn prelu_forward_runs<T: Float + 'static, O: Op<T>>(
     plan: Plan,
 ) {
     let channels = slopes.len();
-    let len = io.len();
     assert!(inner >= generic::MAX_LANES, "runs of a vector or more");
-    assert!(
-        channels > 0 && len.is_multiple_of(channels * inner),
-        "whole periods"
-    );
-    assert!(
-        matches!(io, Io::Map { .. } | Io::InPlace(_)),
-        "a forward shape"
-    );
-    let Raw {
-        x,
-        out,
-        separate_out,
-        ..
-    } = io.raw();
-    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 2, false), separate_out);
+    let (Raw { x, out, len, .. }, kernel, stream) = prelu_forward_plan(io, channels * inner, plan);
     let job = generic::PreluRuns {
         op,
         x,

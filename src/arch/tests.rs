@@ -166,6 +166,17 @@ impl Shape {
         }
     }
 
+    /// The forward pass's `Io` of this shape from `x` into `out`: `Map`, or `InPlace` on `out`
+    /// once it holds `x` (any other shape counts as in place).
+    fn forward_io<'a, F: Copy>(self, x: &'a [F], out: &'a mut [F]) -> Io<'a, F> {
+        if self == Shape::Map {
+            Io::Map { src: x, dst: out }
+        } else {
+            out.copy_from_slice(x);
+            Io::InPlace(out)
+        }
+    }
+
     /// Runs `op` with `kernel` over `x` and `g`; `out` holds the output's previous values
     /// (read by `Accumulate`) and receives the result.
     fn run<F: TestFloat, O: Op<F>>(
@@ -1223,16 +1234,7 @@ fn prelu_rows_every_width_and_start() {
                         for &stream in shape.store_kinds() {
                             for kernel in supported() {
                                 let mut out = Guarded::new(old, start, Case::<F>::sentinel());
-                                let io = match shape {
-                                    Shape::Map => Io::Map {
-                                        src: x,
-                                        dst: out.inner(),
-                                    },
-                                    _ => {
-                                        out.inner().copy_from_slice(x);
-                                        Io::InPlace(out.inner())
-                                    }
-                                };
+                                let io = shape.forward_io(x, out.inner());
                                 let plan = Plan::Forced(kernel, stream);
                                 prelu_forward_rows(PreluForward::<false, false>, io, &slopes, plan);
                                 let at = format!(
@@ -1344,16 +1346,7 @@ fn prelu_runs_every_length_and_start() {
                             for &stream in shape.store_kinds() {
                                 for kernel in supported() {
                                     let mut out = Guarded::new(old, start, Case::<F>::sentinel());
-                                    let io = match shape {
-                                        Shape::Map => Io::Map {
-                                            src: x,
-                                            dst: out.inner(),
-                                        },
-                                        _ => {
-                                            out.inner().copy_from_slice(x);
-                                            Io::InPlace(out.inner())
-                                        }
-                                    };
+                                    let io = shape.forward_io(x, out.inner());
                                     let plan = Plan::Forced(kernel, stream);
                                     let op = PreluForward::<false, false>;
                                     prelu_forward_runs(op, io, &slopes, inner, plan);

@@ -216,7 +216,9 @@ fn streaming_report() {
         "1 thread",
         format!("{threads} threads")
     );
-    for mib in [4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 128] {
+    for mib in [
+        1, 2, 3, 4, 6, 8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 96, 128, 192, 256,
+    ] {
         let n = (mib << 20) / 2 / size_of::<f32>();
         let src = inputs::<f32>(n, 0);
         let mut dst = vec![0.0_f32; n];

@@ -15,7 +15,7 @@ use super::{Body, Job, Op, SimdElem, Vector};
 pub(super) const UNROLL: usize = 8;
 
 /// The fewest vectors for which the loop aligns ordinary stores to the output with a scalar
-/// head ([`run_stores`]); below it, the head costs more than the stores that cross cache lines.
+/// head ([`run`]); below it, the head costs more than the stores that cross cache lines.
 pub(super) const ALIGN_MIN_VECTORS: usize = 64;
 
 /// Where the loop reads the inputs of element `i`, and how it applies the operation to them.
@@ -30,7 +30,7 @@ pub(super) trait Source<T: Float>: Copy {
 
 /// A [`Source`] that also reads `LANES` elements at a time.
 pub(super) trait LaneSource<V: Vector>: Source<V::Elem> {
-    /// Whether the loop may align its vectors to the output ([`run_stores`]); false where a
+    /// Whether the loop may align its vectors to the output ([`run`]); false where a
     /// vector that starts on a multiple of `LANES` elements reads less (mask words).
     const ALIGN_OUT: bool = true;
     /// The inputs and `op`'s results for elements `i..i + LANES`.
@@ -165,7 +165,7 @@ pub(super) trait LaneTally<V: Vector>: Tally<V::Elem> {
     /// `LANES` elements writes less (mask words).
     const ALIGN_OUT: bool = true;
     /// Whether the tally sees each element: then every element goes through the loop once.
-    /// Without a tally, vectors may overlap ([`run_stores`]' head and tail).
+    /// Without a tally, vectors may overlap ([`run`]' head and tail).
     const EACH_ONCE: bool = true;
     /// Sees the next `LANES` elements.
     ///
@@ -237,38 +237,10 @@ unsafe fn run<V: Vector, O: Op<V::Elem>, S: LaneSource<V>, C: LaneTally<V>>(
     stream: bool,
     tally: &mut C,
 ) {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        if stream {
-            run_stores::<V, O, S, C, true>(op, src, out, len, tally);
-        } else {
-            run_stores::<V, O, S, C, false>(op, src, out, len, tally);
-        }
-    }
-}
-
-/// [`run`] with the store kind fixed at compile time.
-///
-/// # Safety
-/// As for [`run`].
-#[inline(always)]
-unsafe fn run_stores<
-    V: Vector,
-    O: Op<V::Elem>,
-    S: LaneSource<V>,
-    C: LaneTally<V>,
-    const STREAM: bool,
->(
-    op: O,
-    src: S,
-    out: *mut V::Elem,
-    len: usize,
-    tally: &mut C,
-) {
     let lanes = V::LANES;
-    let head = head::<V>(out, len, STREAM, S::ALIGN_OUT && C::ALIGN_OUT);
-    let overlap = !STREAM && !C::EACH_ONCE && len >= lanes;
-    // The vectors of the head and the tail, from the inputs as they are (see `run`). No
+    let head = head::<V>(out, len, stream, S::ALIGN_OUT && C::ALIGN_OUT);
+    let overlap = !stream && !C::EACH_ONCE && len >= lanes;
+    // The vectors of the head and the tail, from the inputs as they are (see above). No
     // closures here: they would not inherit the ISA's target features.
     let (first, last) = if overlap {
         let end = head + (len - head) / lanes * lanes;
@@ -295,17 +267,17 @@ unsafe fn run_stores<
     }
     let mut i = head;
 
-    // With STREAM, `out.add(i)` is aligned to `size_of::<V>()` from here on.
+    // With `stream`, `out.add(i)` is aligned to `size_of::<V>()` from here on.
     while i + UNROLL * lanes <= len {
         for k in 0..UNROLL {
             // SAFETY: i + (k + 1) * LANES <= i + UNROLL * LANES <= len; the ISA is the caller's.
-            unsafe { vector::<V, O, S, C, STREAM>(op, src, out, i + k * lanes, tally) };
+            unsafe { vector::<V, O, S, C>(op, src, out, i + k * lanes, stream, tally) };
         }
         i += UNROLL * lanes;
     }
     while i + lanes <= len {
         // SAFETY: i + LANES <= len; the ISA is the caller's.
-        unsafe { vector::<V, O, S, C, STREAM>(op, src, out, i, tally) };
+        unsafe { vector::<V, O, S, C>(op, src, out, i, stream, tally) };
         i += lanes;
     }
     if overlap {
@@ -343,20 +315,15 @@ fn head<V: Vector>(out: *mut V::Elem, len: usize, stream: bool, can_align: bool)
 ///
 /// # Safety
 /// The CPU supports `V`'s ISA; `i + LANES` is within the length `src` and `out` are valid for;
-/// with `STREAM`, `out.add(i)` is aligned to `size_of::<V>()` and a
+/// with `stream`, `out.add(i)` is aligned to `size_of::<V>()` and a
 /// [`Fence`](super::Fence) orders the store before `out` is accessed again.
 #[inline(always)]
-unsafe fn vector<
-    V: Vector,
-    O: Op<V::Elem>,
-    S: LaneSource<V>,
-    C: LaneTally<V>,
-    const STREAM: bool,
->(
+unsafe fn vector<V: Vector, O: Op<V::Elem>, S: LaneSource<V>, C: LaneTally<V>>(
     op: O,
     src: S,
     out: *mut V::Elem,
     i: usize,
+    stream: bool,
     tally: &mut C,
 ) {
     // SAFETY: guaranteed by the caller.
@@ -364,7 +331,7 @@ unsafe fn vector<
         // What `tally` ignores of the step is optimised away.
         let step = src.lanes(op, i, out);
         tally.lanes(step);
-        if STREAM {
+        if stream {
             step.y.stream(out.add(i));
         } else {
             step.y.store(out.add(i));
@@ -1498,7 +1465,7 @@ impl<T: Float, O: Op<T>> Job<T> for PreluRuns<T, O> {
 }
 
 impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
-    /// The elementwise loop's vectors ([`run_stores`]): its aligned head and its overlapping
+    /// The elementwise loop's vectors ([`run`]): its aligned head and its overlapping
     /// head and tail vectors (a run holds them, as it holds a vector). A vector that crosses
     /// from one run into the next takes the first run's slope in the lanes below the border
     /// and the next one's above it; the loop unrolls within a run.
@@ -1521,7 +1488,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
         // the loop); the slopes' reads are within `channels`; the ISA is the caller's.
         unsafe {
             // Without streaming, the head and the tail are vectors that overlap the loop's,
-            // from the inputs as they are, as in `run_stores` (whose note says why not with
+            // from the inputs as they are, as in `run` (whose note says why not with
             // streaming); with it, scalar steps.
             let first = V::load(x);
             let first = op.lanes(first, V::splat(*self.slopes), first);

@@ -19,7 +19,7 @@ mod workloads;
 
 use workloads::{SIZES, inputs, workloads};
 
-/// The sizes of `all` to run. Under `cargo test --benches` (criterion's test mode, without
+/// The sizes of `all` to run. Under `cargo test` (criterion's test mode, without
 /// `--bench`: each bench runs once, to check that it works) up to 4Mi: the first touch of the
 /// 64Mi buffers took most of that run (40 of 52 s in CI), for the code paths 4Mi runs too.
 fn sizes(all: &[usize]) -> impl Iterator<Item = usize> + '_ {

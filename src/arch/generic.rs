@@ -525,14 +525,40 @@ impl<T: Float, O: Op<T>> Job<T> for Masked<T, O> {
             words: self.words,
         }
     }
+    /// A word at a time: the word's bits and NaN count from its inputs (read before an
+    /// in-place pass writes over them), then its elements. Appending one bit at a time
+    /// ([`MaskWords`]) carried a shift from element to element. `f32` ReLU on the Emerald
+    /// Rapids VM, ns per call, one bit at a time -> a word at a time: 16 elements 33 -> 24, 63
+    /// elements 98 -> 61 (the inline short path); 1Ki elements 1473 -> 800 (the portable kernel).
     unsafe fn run_scalar(self) -> usize {
         let e = self.elementwise;
-        let mut words = MaskWords::new(e.op, self.words);
-        // SAFETY: the caller's obligations; the words hold one bit per element.
-        unsafe {
-            scalar_loop(e.op, e.src(), e.out, 0, e.len, &mut words);
-            words.finish()
+        let mut nans = 0;
+        for (word, start) in (0..e.len).step_by(WORD).enumerate() {
+            let end = (start + WORD).min(e.len);
+            // Eight bits at a time with constant shifts, which the compiler packs in parallel.
+            let (mut bits, mut i) = (0, start);
+            let mut active = |i: usize| {
+                // SAFETY: i < len, and `x` is valid for reading `len` elements.
+                let x = unsafe { ptr::read(e.x.add(i)) };
+                nans += usize::from(x.is_nan());
+                u64::from(e.op.active(x))
+            };
+            while i + 8 <= end {
+                let byte = (0..8).fold(0, |byte, k| byte | active(i + k) << k);
+                bits |= byte << (i - start);
+                i += 8;
+            }
+            for i in i..end {
+                bits |= active(i) << (i - start);
+            }
+            // SAFETY: the words hold one bit per element, so word `word` is within them; the
+            // rest is the caller's obligations.
+            unsafe {
+                ptr::write(self.words.add(word), bits);
+                scalar_loop(e.op, e.src(), e.out, start, end, &mut ());
+            }
         }
+        nans
     }
 }
 

@@ -50,8 +50,8 @@ mod x86_64;
 /// the inline loop's 8.4, 14.2 at 128 (naive 12.3), 18.8 at 256 (naive 23.9). Moving this
 /// cut-over does not fit every pass there: with the inline loop below 1 KiB per buffer,
 /// `f32` backward took 25.0 at 128 against the kernel's 19.6, the stats 31.3 against 28.8,
-/// `f64` backward 24.9 at 64 against 19.6, and the masked forward (its portable path appends
-/// one bit at a time) 100 at 64 against 19.
+/// `f64` backward 24.9 at 64 against 19.6, and the masked forward (its portable path then
+/// appended one bit at a time) 100 at 64 against 19.
 const SHORT: usize = 64;
 
 /// Where the CPU does not report its caches (or under Miri), operations with a separate output

@@ -38,7 +38,7 @@ use super::{
 #[path = "../../tests/api/common/mod.rs"]
 mod common;
 
-use common::{Rng, TestFloat, assert_same_bits, edge_pairs, spec_sum_add};
+use common::{Rng, TestFloat, assert_same_bits, assert_same_bits_at, edge_pairs, spec_sum_add};
 
 std::thread_local! {
     /// The fences [`Fence`] has issued on this thread (counted in the crate's test builds).
@@ -875,13 +875,18 @@ impl<T: Cell> Guarded<T> {
         &mut self.buf[self.start..][..self.len]
     }
 
-    /// The cells between the guards, after checking that the guards are untouched.
+    /// The cells between the guards, after checking that the guards are untouched (`at`
+    /// names the case, built only on a failure).
     #[track_caller]
-    fn checked(&self, at: &str) -> &[T] {
+    fn checked(&self, at: impl Fn() -> String) -> &[T] {
         let (before, rest) = self.buf.split_at(self.start);
         let (inner, after) = rest.split_at(self.len);
         let stray = (before.iter().chain(after)).find(|v| v.pattern() != self.sentinel.pattern());
-        assert!(stray.is_none(), "{at}: wrote outside its output: {stray:?}");
+        assert!(
+            stray.is_none(),
+            "{}: wrote outside its output: {stray:?}",
+            at()
+        );
         inner
     }
 }
@@ -908,13 +913,17 @@ impl<F: TestFloat + Cell> Case<'_, F> {
     /// `op` in every shape of its class and every store kind.
     fn elementwise<O: Op<F>>(&self, name: &str, op: O) {
         let (x, g, old) = (self.x, self.g, self.old);
+        let mut want = Vec::new();
         for &shape in Shape::all::<F, O>() {
-            let want = shape.expect_all(op, x, g, old);
+            // In place computes what the shape before it, a separate output, computes.
+            if Shape::distinct::<F, O>().contains(&shape) {
+                shape.expect_into(op, x, g, old, &mut want);
+            }
             for &stream in shape.store_kinds() {
                 let mut out = Guarded::new(old, self.start, Self::sentinel());
                 shape.run(self.kernel, stream, op, x, g, out.inner());
-                let at = self.at(&format!("{name} {shape:?} stream {stream}"));
-                assert_same_bits(out.checked(&at), &want, &at);
+                let at = || self.at(&format!("{name} {shape:?} stream {stream}"));
+                assert_same_bits_at(out.checked(at), &want, at);
             }
         }
     }
@@ -927,9 +936,9 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             for &stream in shape.store_kinds() {
                 let mut out = Guarded::new(self.old, self.start, Self::sentinel());
                 let got = shape.run_counted(self.kernel, stream, op, self.x, out.inner());
-                let at = self.at(&format!("{name} counted {shape:?} stream {stream}"));
-                assert_same_bits(out.checked(&at), &want, &at);
-                assert_eq!(got, counts, "{at}: counts (active, zeros, NaN)");
+                let at = || self.at(&format!("{name} counted {shape:?} stream {stream}"));
+                assert_same_bits_at(out.checked(at), &want, at);
+                assert_eq!(got, counts, "{}: counts (active, zeros, NaN)", at());
             }
         }
     }
@@ -959,12 +968,14 @@ impl<F: TestFloat + Cell> Case<'_, F> {
                 };
                 mask_forward(forward, io, words.inner(), Plan::Forced(kernel, stream))
             };
-            let at = self.at(&format!(
-                "{name} masked forward, in place {in_place}, stream {stream}"
-            ));
-            assert_same_bits(out.checked(&at), &want_out, &at);
-            assert_eq!(words.checked(&at), want_words, "{at}: mask bits");
-            assert_eq!(nans, want_nans, "{at}: NaN count");
+            let at = || {
+                self.at(&format!(
+                    "{name} masked forward, in place {in_place}, stream {stream}"
+                ))
+            };
+            assert_same_bits_at(out.checked(at), &want_out, at);
+            assert_eq!(words.checked(at), want_words, "{}: mask bits", at());
+            assert_eq!(nans, want_nans, "{}: NaN count", at());
         }
 
         let bits: Vec<F> = mask_as_input(&want_words, n).collect();
@@ -973,8 +984,8 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             ("backward", Some(g), true),
             ("backward in place", None, false),
         ];
+        let want = Shape::Zip.expect_all(backward, &bits, g, old);
         for (what, grad, stream) in cases {
-            let want = Shape::Zip.expect_all(backward, &bits, g, old);
             let init = if grad.is_some() { old } else { g };
             let mut out = Guarded::new(init, self.start, Self::sentinel());
             mask_backward(
@@ -984,8 +995,8 @@ impl<F: TestFloat + Cell> Case<'_, F> {
                 out.inner(),
                 Plan::Forced(kernel, stream),
             );
-            let at = self.at(&format!("{name} masked {what}, stream {stream}"));
-            assert_same_bits(out.checked(&at), &want, &at);
+            let at = || self.at(&format!("{name} masked {what}, stream {stream}"));
+            assert_same_bits_at(out.checked(at), &want, at);
         }
         let want = Shape::Accumulate.expect_all(backward, &bits, g, old);
         let mut out = Guarded::new(old, self.start, Self::sentinel());
@@ -997,8 +1008,8 @@ impl<F: TestFloat + Cell> Case<'_, F> {
             out.inner(),
             Plan::Forced(kernel, false),
         );
-        let at = self.at(&format!("{name} masked accumulate"));
-        assert_same_bits(out.checked(&at), &want, &at);
+        let at = || self.at(&format!("{name} masked accumulate"));
+        assert_same_bits_at(out.checked(at), &want, at);
     }
 }
 
@@ -1237,11 +1248,13 @@ fn prelu_rows_every_width_and_start() {
                                 let io = shape.forward_io(x, out.inner());
                                 let plan = Plan::Forced(kernel, stream);
                                 prelu_forward_rows(PreluForward::<false, false>, io, &slopes, plan);
-                                let at = format!(
-                                    "{kernel:?} width {width} rows {rows} start {start} \
+                                let at = || {
+                                    format!(
+                                        "{kernel:?} width {width} rows {rows} start {start} \
                                      forward {shape:?} stream {stream}"
-                                );
-                                assert_same_bits(out.checked(&at), &want_out, &at);
+                                    )
+                                };
+                                assert_same_bits_at(out.checked(at), &want_out, at);
                             }
                         }
                     }
@@ -1284,12 +1297,14 @@ fn prelu_rows_every_width_and_start() {
                                 let plan = Plan::Forced(kernel, stream);
                                 let op = PreluBackward::<false>;
                                 prelu_backward_rows(op, io, &slopes, &mut sums, plan);
-                                let at = format!(
-                                    "{kernel:?} width {width} rows {rows} start {start} \
+                                let at = || {
+                                    format!(
+                                        "{kernel:?} width {width} rows {rows} start {start} \
                                      {shape:?} stream {stream}"
-                                );
-                                assert_same_bits(out.checked(&at), &want_out, &at);
-                                assert_same_bits(&sums, &want, &format!("{at}: sums"));
+                                    )
+                                };
+                                assert_same_bits_at(out.checked(at), &want_out, at);
+                                assert_same_bits_at(&sums, &want, || format!("{}: sums", at()));
                             }
                         }
                     }
@@ -1350,11 +1365,13 @@ fn prelu_runs_every_length_and_start() {
                                     let plan = Plan::Forced(kernel, stream);
                                     let op = PreluForward::<false, false>;
                                     prelu_forward_runs(op, io, &slopes, inner, plan);
-                                    let at = format!(
-                                        "{kernel:?} inner {inner} channels {channels} periods \
+                                    let at = || {
+                                        format!(
+                                            "{kernel:?} inner {inner} channels {channels} periods \
                                          {periods} start {start} {shape:?} stream {stream}"
-                                    );
-                                    assert_same_bits(out.checked(&at), &want, &at);
+                                        )
+                                    };
+                                    assert_same_bits_at(out.checked(at), &want, at);
                                 }
                             }
                         }

@@ -5,6 +5,7 @@
 extern crate std;
 
 use core::fmt::Debug;
+use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
@@ -268,11 +269,19 @@ fn same<F: TestFloat>(a: F, b: F) -> bool {
 /// Panics unless `got` and `want` are the [`same`], naming the first element that differs.
 #[track_caller]
 pub fn assert_same_bits<F: TestFloat>(got: &[F], want: &[F], context: &str) {
-    assert_eq!(got.len(), want.len(), "{context}: lengths differ");
-    let differ = got.iter().zip(want).filter(|&(&a, &b)| !same(a, b)).count();
+    assert_same_bits_at(got, want, || String::from(context));
+}
+
+/// [`assert_same_bits`] with the context built only on a failure: Miri, whose interpreter is
+/// slow, spends much of the address tests' time formatting and comparing.
+#[track_caller]
+pub fn assert_same_bits_at<F: TestFloat>(got: &[F], want: &[F], at: impl Fn() -> String) {
+    assert_eq!(got.len(), want.len(), "{}: lengths differ", at());
     if let Some(i) = (0..got.len()).find(|&i| !same(got[i], want[i])) {
+        let differ = got.iter().zip(want).filter(|&(&a, &b)| !same(a, b)).count();
         panic!(
-            "{context}: {differ} of {} elements differ; first at {i}: got {:?} ({:?}), want {:?} ({:?})",
+            "{}: {differ} of {} elements differ; first at {i}: got {:?} ({:?}), want {:?} ({:?})",
+            at(),
             got.len(),
             got[i],
             got[i].bits(),

@@ -1251,7 +1251,7 @@ fn prelu_rows_every_width_and_start() {
                                 let at = || {
                                     format!(
                                         "{kernel:?} width {width} rows {rows} start {start} \
-                                     forward {shape:?} stream {stream}"
+                                         forward {shape:?} stream {stream}"
                                     )
                                 };
                                 assert_same_bits_at(out.checked(at), &want_out, at);
@@ -1300,7 +1300,7 @@ fn prelu_rows_every_width_and_start() {
                                 let at = || {
                                     format!(
                                         "{kernel:?} width {width} rows {rows} start {start} \
-                                     {shape:?} stream {stream}"
+                                         {shape:?} stream {stream}"
                                     )
                                 };
                                 assert_same_bits_at(out.checked(at), &want_out, at);
@@ -1368,7 +1368,7 @@ fn prelu_runs_every_length_and_start() {
                                     let at = || {
                                         format!(
                                             "{kernel:?} inner {inner} channels {channels} periods \
-                                         {periods} start {start} {shape:?} stream {stream}"
+                                             {periods} start {start} {shape:?} stream {stream}"
                                         )
                                     };
                                     assert_same_bits_at(out.checked(at), &want, at);

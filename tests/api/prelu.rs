@@ -286,10 +286,16 @@ fn against_the_naive_loop_f64() {
     against_the_naive_loop::<f64>(0x9e2);
 }
 
+// The 16-bit formats in a test each, which the harness runs in parallel.
 #[test]
 #[cfg(feature = "half")]
 fn against_the_naive_loop_f16() {
     against_the_naive_loop::<half::f16>(0x9e3);
+}
+
+#[test]
+#[cfg(feature = "half")]
+fn against_the_naive_loop_bf16() {
     against_the_naive_loop::<half::bf16>(0x9e4);
 }
 

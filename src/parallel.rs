@@ -159,6 +159,11 @@ where
         self.activation.derivative_at(x)
     }
 
+    #[cfg(feature = "ndarray")]
+    fn kernel_member(&self) -> Option<crate::activation::KernelMember<T>> {
+        self.activation.kernel_member()
+    }
+
     fn backward_at(&self, forward: T, grad: T) -> T {
         self.activation.backward_at(forward, grad)
     }

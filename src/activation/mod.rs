@@ -547,6 +547,15 @@ pub trait Activation<T: Float + 'static> {
             bias_grad,
         );
     }
+
+    /// Not part of the API, and hidden: the crate's own types return their operation, with
+    /// which [`ArrayActivation`](crate::ArrayActivation) runs the strided lanes of arrays in
+    /// the SIMD kernels. Other types keep this `None`, and their lanes run element by element.
+    #[cfg(feature = "ndarray")]
+    #[doc(hidden)]
+    fn kernel_member(&self) -> Option<KernelMember<T>> {
+        None
+    }
 }
 
 /// An activation whose backward pass one bit per element determines: the forward pass can
@@ -832,6 +841,11 @@ impl<T: Float + 'static, A: Activation<T> + ?Sized> Activation<T> for &A {
     fn derivative_at(&self, x: T) -> T {
         (**self).derivative_at(x)
     }
+    #[cfg(feature = "ndarray")]
+    #[inline]
+    fn kernel_member(&self) -> Option<KernelMember<T>> {
+        (**self).kernel_member()
+    }
     #[inline]
     fn backward_at(&self, forward: T, grad: T) -> T {
         (**self).backward_at(forward, grad)
@@ -1112,6 +1126,51 @@ pub(crate) enum Member<T> {
     Leaky(T),
     Clip(arch::Clip<T>),
     Thresholded(T),
+}
+
+/// Not part of the API: a crate type's [`Member`], returned by the hidden
+/// `Activation::kernel_member`. Public only because a method of a public trait returns it; no
+/// path outside the crate names it.
+#[cfg(feature = "ndarray")]
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct KernelMember<T>(pub(crate) Member<T>);
+
+/// The operation strided lanes of arrays run ([`KernelMember::strided`]).
+#[cfg(feature = "ndarray")]
+#[derive(Clone, Copy)]
+pub(crate) enum LaneOp {
+    Forward,
+    Derivative,
+    Backward,
+    BackwardAccumulate,
+}
+
+#[cfg(feature = "ndarray")]
+impl<T: Float + 'static> KernelMember<T> {
+    /// Runs `which` over `lanes` with the masked vectors of the selected kernel
+    /// ([`arch::strided`]): `false`, with nothing written, where it has none for the stride.
+    #[inline(always)]
+    pub(crate) fn strided(self, which: LaneOp, lanes: arch::StridedLanes<'_, T>) -> bool {
+        struct Lane<'a, T>(arch::StridedLanes<'a, T>, bool);
+        impl<T: Float + 'static> WithOp<T> for Lane<'_, T> {
+            type Output = bool;
+            #[inline(always)]
+            fn run<O: Op<T>>(self, op: O) -> bool {
+                if self.1 {
+                    arch::strided(Accumulate(op), self.0)
+                } else {
+                    arch::strided(op, self.0)
+                }
+            }
+        }
+        let lane = Lane(lanes, matches!(which, LaneOp::BackwardAccumulate));
+        match which {
+            LaneOp::Forward => self.0.forward_op(lane),
+            LaneOp::Derivative => self.0.derivative_op(lane),
+            LaneOp::Backward | LaneOp::BackwardAccumulate => self.0.backward_op(lane),
+        }
+    }
 }
 
 /// Work that runs with one operation of a member, whichever it is.
@@ -1724,6 +1783,11 @@ macro_rules! activation_methods {
         #[inline]
         fn at(&self, x: T) -> T {
             self.member().at(x)
+        }
+        #[cfg(feature = "ndarray")]
+        #[inline]
+        fn kernel_member(&self) -> Option<$crate::activation::KernelMember<T>> {
+            Some($crate::activation::KernelMember(self.member()))
         }
         #[inline]
         fn derivative_at(&self, x: T) -> T {

@@ -456,6 +456,136 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     }
 }
 
+/// The elementwise loop over strided lanes as a [`Job`]: `rows` lanes, lane `r` starting
+/// `r * steps[0]` elements from `x` (`steps[1]` from `g`, `steps[2]` from `out`), each of `len`
+/// elements `stride` apart; `x` or `g` may be `out`, otherwise no overlap. It touches the
+/// lanes' elements only, not those between them, which may belong to other borrowers (the
+/// other columns of an array). Each vector covers `LANES` elements of memory and runs the lanes
+/// `0, stride, 2 * stride, ...` of them, loaded and stored under that bit mask
+/// ([`Vector::load_lanes`]), the last of a lane under the part of it that the lane reaches: no
+/// scalar head or tail.
+///
+/// It runs where the vectors have masked access and `stride` divides `LANES` with at least two
+/// elements to a vector (AVX2: `f32` strides 1, 2, 4 and `f64` 1, 2; AVX-512 one power of two
+/// more). Otherwise it writes nothing and returns `false`, for the caller to run the lanes
+/// another way.
+#[cfg(feature = "ndarray")]
+pub(super) struct Strided<T, O> {
+    pub(super) op: O,
+    pub(super) x: *const T,
+    pub(super) g: *const T,
+    pub(super) out: *mut T,
+    pub(super) len: usize,
+    pub(super) stride: usize,
+    pub(super) rows: usize,
+    pub(super) steps: [isize; 3],
+}
+
+#[cfg(feature = "ndarray")]
+impl<T: Float, O: Op<T>> Job<T> for Strided<T, O> {
+    type Output = bool;
+    type On<U: SimdElem> = Strided<U, O::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> Strided<U, O::Cast<U>> {
+        Strided {
+            op: self.op.cast(),
+            x: self.x.cast(),
+            g: self.g.cast(),
+            out: self.out.cast(),
+            len: self.len,
+            stride: self.stride,
+            rows: self.rows,
+            steps: self.steps,
+        }
+    }
+    #[inline(always)]
+    unsafe fn run_scalar(self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "ndarray")]
+impl<T: SimdElem, O: Op<T>> Strided<T, O> {
+    /// The lanes of `bits` of the `LANES` elements from `i` of one lane at `x`, `g`, `out`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA, `V::MASKED_ACCESS`, `i` is below the lane's span and the
+    /// lanes of `bits` are elements of the lane.
+    #[inline(always)]
+    unsafe fn vector<V: Vector<Elem = T>>(&self, [x, g, out]: [*mut T; 3], i: usize, bits: u64) {
+        // SAFETY: `i` is within the span, so the pointers stay in their buffers, and the lanes
+        // of `bits` are the lane's elements, valid as the type documents.
+        unsafe {
+            let x = V::load_lanes(x.add(i), bits);
+            let g = if O::BINARY {
+                V::load_lanes(g.add(i), bits)
+            } else {
+                x
+            };
+            let old = if O::READS_OUT {
+                V::load_lanes(out.add(i), bits)
+            } else {
+                x
+            };
+            self.op.lanes(x, g, old).store_lanes(out.add(i), bits);
+        }
+    }
+}
+
+#[cfg(feature = "ndarray")]
+impl<T: SimdElem, O: Op<T>> Body<T> for Strided<T, O> {
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) -> bool {
+        let (lanes, stride) = (V::LANES, self.stride);
+        // LANES is a power of two, so the strides that divide it are too.
+        if !V::MASKED_ACCESS || !stride.is_power_of_two() || 2 * stride > lanes {
+            return false;
+        }
+        // Lanes 0, stride, 2 * stride, ... of every vector, which starts on a multiple of it.
+        let mut every = 1_u64;
+        let mut width = stride;
+        while width < lanes {
+            every |= every << width;
+            width *= 2;
+        }
+        // From a lane's first element to one past its last.
+        let span = self.len.saturating_sub(1) * stride + usize::from(self.len > 0);
+        for r in 0..self.rows {
+            let r = r as isize;
+            let [sx, sg, so] = self.steps;
+            // SAFETY: lane `r` of each buffer starts there, as the type documents.
+            let lane = unsafe {
+                [
+                    self.x.offset(r * sx).cast_mut(),
+                    self.g.offset(r * sg).cast_mut(),
+                    self.out.offset(r * so),
+                ]
+            };
+            let mut i = 0;
+            while i + UNROLL * lanes <= span {
+                for k in 0..UNROLL {
+                    // SAFETY: i + k * LANES < span, and the bits of `every` are elements
+                    // there; the ISA is the caller's and MASKED_ACCESS is checked above.
+                    unsafe { self.vector::<V>(lane, i + k * lanes, every) };
+                }
+                i += UNROLL * lanes;
+            }
+            while i < span {
+                let reach = span - i;
+                let bits = if reach >= lanes {
+                    every
+                } else {
+                    every & ((1 << reach) - 1)
+                };
+                // SAFETY: i < span, and the bits below `reach` are elements of the lane.
+                unsafe { self.vector::<V>(lane, i, bits) };
+                i += lanes;
+            }
+        }
+        true
+    }
+}
+
 /// The most elements one job that counts in the integer lanes of vectors takes ([`Counted`],
 /// [`Masked`]): the counters, and their sum, then stay below `2^32`. A multiple of 64. The
 /// crate's own unit tests use a small value, so that their slices run in several pieces.

@@ -275,6 +275,34 @@ pub(crate) unsafe trait Vector: Copy {
     /// # Safety
     /// The ISA is supported.
     unsafe fn tally_sum(self) -> u64;
+    /// Whether the ISA loads and stores the lanes of a bit mask in one instruction that touches
+    /// no other memory ([`Vector::load_lanes`], [`Vector::store_lanes`]): AVX2 and AVX-512.
+    /// The strided loop ([`strided`]) runs only with such vectors.
+    #[cfg(feature = "ndarray")]
+    const MASKED_ACCESS: bool = false;
+    /// Loads the lanes whose bit is set in the low `LANES` bits of `bits` from `p` (lane `i`
+    /// from `p + i`), `+0.0` in the others, reading no other element. Provided only where
+    /// [`Vector::MASKED_ACCESS`]; no caller reaches it elsewhere.
+    ///
+    /// # Safety
+    /// The ISA is supported, `MASKED_ACCESS`, and `p + i` is valid for reading for every set
+    /// bit `i`.
+    #[cfg(feature = "ndarray")]
+    #[inline(always)]
+    unsafe fn load_lanes(_p: *const Self::Elem, _bits: u64) -> Self {
+        unreachable!("only vectors with MASKED_ACCESS load lanes")
+    }
+    /// Stores the lanes whose bit is set in the low `LANES` bits of `bits` to `p` (lane `i`
+    /// to `p + i`), writing no other element. Provided only where [`Vector::MASKED_ACCESS`].
+    ///
+    /// # Safety
+    /// The ISA is supported, `MASKED_ACCESS`, and `p + i` is valid for writing for every set
+    /// bit `i`.
+    #[cfg(feature = "ndarray")]
+    #[inline(always)]
+    unsafe fn store_lanes(self, _p: *mut Self::Elem, _bits: u64) {
+        unreachable!("only vectors with MASKED_ACCESS store lanes")
+    }
 }
 
 /// Work for the kernels over raw buffers, generic over the element type: it runs with the
@@ -798,6 +826,81 @@ unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
     };
     // SAFETY: `resolve` returns only supported kernels; the rest is the caller's obligation.
     unsafe { dispatch(kernel, job) }
+}
+
+/// Lanes of arrays (feature `ndarray`) as [`generic::Strided`] takes them: `rows` lanes of
+/// `len` elements `stride` apart, lane `r` starting `r * steps[k]` elements from `x`, `g` and
+/// `out` (`k` = 0, 1, 2), for the lifetime of the borrows they come from. Built only by
+/// [`StridedLanes::new`], whose caller vouches for the pointers.
+#[cfg(feature = "ndarray")]
+pub(crate) struct StridedLanes<'a, T> {
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    len: usize,
+    stride: usize,
+    rows: usize,
+    steps: [isize; 3],
+    borrows: core::marker::PhantomData<&'a mut T>,
+}
+
+#[cfg(feature = "ndarray")]
+impl<'a, T> StridedLanes<'a, T> {
+    /// The lanes described above, each from its element of lowest address.
+    ///
+    /// # Safety
+    /// For `'a`, every `r < rows` and `k < len`, the element `r * steps[0] + k * stride` from
+    /// `x` and the same from `g` (`steps[1]`) are valid for reading, and that from `out`
+    /// (`steps[2]`) for reading and writing; `x` or `g` may be `out` itself, but the buffers do
+    /// not otherwise overlap, the lanes of `out` are distinct elements, and nothing else
+    /// writes them (or reads `out`).
+    pub(crate) unsafe fn new(
+        [x, g]: [*const T; 2],
+        out: *mut T,
+        (len, stride): (usize, usize),
+        (rows, steps): (usize, [isize; 3]),
+    ) -> StridedLanes<'a, T> {
+        StridedLanes {
+            x,
+            g,
+            out,
+            len,
+            stride,
+            rows,
+            steps,
+            borrows: core::marker::PhantomData,
+        }
+    }
+}
+
+/// Runs `op` over strided lanes with the masked vectors of the selected kernel where it has
+/// them and the stride fits ([`generic::Strided`]): `false`, with nothing written, where not.
+#[cfg(feature = "ndarray")]
+#[inline(always)]
+pub(crate) fn strided<T: Float + 'static, O: Op<T>>(op: O, lanes: StridedLanes<'_, T>) -> bool {
+    let StridedLanes {
+        x,
+        g,
+        out,
+        len,
+        stride,
+        rows,
+        steps,
+        ..
+    } = lanes;
+    let job = generic::Strided {
+        op,
+        x,
+        g,
+        out,
+        len,
+        stride,
+        rows,
+        steps,
+    };
+    // SAFETY: the selected kernel is supported; `StridedLanes::new`'s caller vouched for the
+    // pointers.
+    unsafe { dispatch(Kernel::selected(), job) }
 }
 
 /// The buffers of a pass over whole rows of parameters: element `i` reads

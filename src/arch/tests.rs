@@ -1391,6 +1391,114 @@ fn prelu_runs_every_length_and_start() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Strided lanes (feature `ndarray`)
+
+/// The strided loop ([`Strided`](super::generic::Strided)) on every kernel, for each loop
+/// class (unary separate and in place, binary separate and in place, reading the output),
+/// strides that fit the vectors and strides that do not, lengths through the unrolled loop and
+/// its tail: where the kernel takes the stride, the lane's elements equal the scalar reference
+/// bit for bit and every other element is untouched, between them and in the vector past the
+/// end; where it does not, it returns `false` and writes nothing. The inputs end at the lane's
+/// last element, so that Miri sees any read past it.
+#[test]
+#[cfg(feature = "ndarray")]
+fn strided_every_stride_and_length() {
+    use super::generic::Strided;
+
+    /// Runs `op` over a lane of `len` elements `stride` apart and checks it. `x_is_out` and
+    /// `g_is_out` put the output in that input's place (in place), initialised with it.
+    fn check<F: TestFloat + Cell, O: Op<F>>(
+        (kernel, name, op): (Kernel, &str, O),
+        [x, g, old]: [&[F]; 3],
+        (x_is_out, g_is_out): (bool, bool),
+        len: usize,
+        stride: usize,
+    ) {
+        let span = len.saturating_sub(1) * stride + usize::from(len > 0);
+        let (x, g) = (&x[..span], &g[..span]);
+        let init = if x_is_out {
+            x
+        } else if g_is_out {
+            g
+        } else {
+            old
+        };
+        // The lane and its gaps, then a vector of guards.
+        let mut out: Vec<F> = old[..span + MAX_LANES].to_vec();
+        for i in (0..span).step_by(stride) {
+            out[i] = init[i];
+        }
+        let before = out.clone();
+        let taken = {
+            let o = out.as_mut_ptr();
+            let job = Strided {
+                op,
+                x: if x_is_out { o.cast_const() } else { x.as_ptr() },
+                g: if g_is_out { o.cast_const() } else { g.as_ptr() },
+                out: o,
+                len,
+                stride,
+                rows: 1,
+                steps: [0; 3],
+            };
+            // SAFETY: the kernel is supported; every buffer holds the lane's span, and the
+            // output is the only buffer written.
+            unsafe { dispatch(kernel, job) }
+        };
+        let at = || format!("{name}, {kernel:?}, stride {stride}, length {len}");
+        let masked = matches!(kernel, Kernel::Avx2 | Kernel::Avx512) && size_of::<F>() >= 4;
+        let lanes = lanes::<F>(kernel);
+        let fits = masked && lanes.is_multiple_of(stride) && 2 * stride <= lanes;
+        assert_eq!(taken, fits, "{}: taken", at());
+        let mut want = before.clone();
+        if fits {
+            // In place, `before` holds the input the output replaces.
+            for i in (0..span).step_by(stride) {
+                want[i] = op.scalar(x[i], g[i], before[i]);
+            }
+        }
+        assert_same_bits_at(&out, &want, at);
+    }
+
+    fn all<F: TestFloat + Cell>(seed: u64) {
+        // Under Miri, a few (stride, length) pairs: through the unrolled loop of each vector
+        // width, a tail, empty, two strides that AVX-512 takes and AVX2 does not, and one
+        // that no kernel takes.
+        let cases: Vec<(usize, usize)> = if cfg!(miri) {
+            vec![(1, 135), (2, 70), (2, 0), (4, 9), (8, 5), (3, 4)]
+        } else {
+            let strides = [1, 2, 3, 4, 5, 8, 16];
+            (strides.iter())
+                .flat_map(|&stride| (0..=140).map(move |len| (stride, len)))
+                .collect()
+        };
+        let slope = F::from(SLOPES[0]).unwrap();
+        for (stride, len) in cases {
+            let n = len * stride + MAX_LANES;
+            let mut rng = Rng::new(seed ^ n as u64);
+            let (x, g, old) = (rng.floats::<F>(n), rng.floats::<F>(n), rng.floats::<F>(n));
+            let bufs = [&x[..], &g[..], &old[..]];
+            for k in supported() {
+                let (leaky, acc) = (Leaky { slope }, Accumulate(Backward));
+                let (separate, x_out, g_out) = ((false, false), (true, false), (false, true));
+                check((k, "leaky", leaky), bufs, separate, len, stride);
+                check((k, "leaky in place", leaky), bufs, x_out, len, stride);
+                check((k, "backward", Backward), bufs, separate, len, stride);
+                check((k, "backward in place", Backward), bufs, g_out, len, stride);
+                check((k, "accumulate", acc), bufs, separate, len, stride);
+            }
+        }
+    }
+    all::<f32>(0x57a1);
+    all::<f64>(0x57a2);
+    // No masked access for the 16-bit lanes: every kernel declines.
+    #[cfg(feature = "half")]
+    if F16_RUNS {
+        all::<half::bf16>(0x57a3);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Kernel selection
 
 /// Fails when a kernel this CPU supports is missing from the list every test here runs, and,

@@ -129,6 +129,7 @@ macro_rules! x86_vector {
         $set1:ident, $loadu:ident, $storeu:ident, $stream:ident, $cmp:ident,
         $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
         $tally:ident, $uint:ty, $max:ident, $min:ident
+        $(; lanes $load_lanes:ident, $store_lanes:ident)?
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -240,6 +241,24 @@ macro_rules! x86_vector {
                 let lanes: [$uint; $lanes] = unsafe { core::mem::transmute(self.0) };
                 lanes.iter().map(|&n| n as u64).sum()
             }
+            $(
+                #[cfg(feature = "ndarray")]
+                const MASKED_ACCESS: bool = true;
+                #[cfg(feature = "ndarray")]
+                #[inline(always)]
+                unsafe fn load_lanes(p: *const $elem, bits: u64) -> Self {
+                    // SAFETY: the caller proved the ISA and that the lanes of `bits` are valid
+                    // at `p`; the masked load reads no other lane.
+                    Self(unsafe { $load_lanes(p, bits) })
+                }
+                #[cfg(feature = "ndarray")]
+                #[inline(always)]
+                unsafe fn store_lanes(self, p: *mut $elem, bits: u64) {
+                    // SAFETY: the caller proved the ISA and that the lanes of `bits` are valid
+                    // at `p`; the masked store writes no other lane.
+                    unsafe { $store_lanes(p, bits, self.0) }
+                }
+            )?
         }
     };
 }
@@ -260,25 +279,29 @@ x86_vector!(
     F32x8, __m256, f32, 8;
     _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps, _mm256_cmp_ps,
     _mm256_andnot_ps, avx_select_ps, _mm256_add_ps, _mm256_mul_ps, _mm256_movemask_ps,
-    avx_mask_ps, avx_tally_ps, u32, _mm256_max_ps, _mm256_min_ps
+    avx_mask_ps, avx_tally_ps, u32, _mm256_max_ps, _mm256_min_ps;
+    lanes avx_load_lanes_ps, avx_store_lanes_ps
 );
 x86_vector!(
     F64x4, __m256d, f64, 4;
     _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_cmp_pd,
     _mm256_andnot_pd, avx_select_pd, _mm256_add_pd, _mm256_mul_pd, _mm256_movemask_pd,
-    avx_mask_pd, avx_tally_pd, u64, _mm256_max_pd, _mm256_min_pd
+    avx_mask_pd, avx_tally_pd, u64, _mm256_max_pd, _mm256_min_pd;
+    lanes avx_load_lanes_pd, avx_store_lanes_pd
 );
 x86_vector!(
     F32x16, __m512, f32, 16;
     _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_stream_ps, avx512_cmp_ps,
     avx512_andnot_ps, avx512_select_ps, _mm512_add_ps, _mm512_mul_ps, avx512_to_bits_ps,
-    avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps
+    avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps;
+    lanes avx512_load_lanes_ps, avx512_store_lanes_ps
 );
 x86_vector!(
     F64x8, __m512d, f64, 8;
     _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd, avx512_cmp_pd,
     avx512_andnot_pd, avx512_select_pd, _mm512_add_pd, _mm512_mul_pd, avx512_to_bits_pd,
-    avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd
+    avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd;
+    lanes avx512_load_lanes_pd, avx512_store_lanes_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -416,6 +439,77 @@ unsafe fn avx_mask_pd(bits: u64) -> __m256d {
         _mm256_castsi256_pd(_mm256_cmpeq_epi32(set, lane_bits))
     }
 }
+
+/// Masked access to the lanes of a bit mask ([`Vector::load_lanes`],
+/// [`Vector::store_lanes`]) with one intrinsic each: `$load(p, mask)` reads, `$store(p, mask,
+/// v)` writes only the lanes the mask selects, `$mask(bits)` makes that mask.
+macro_rules! lane_access {
+    ($load_name:ident, $store_name:ident, $reg:ty, $elem:ty, $feature:literal,
+     |$bits:ident| $mask:expr, $load:expr, $store:expr) => {
+        /// The lanes of `bits` loaded from `p`, `+0.0` elsewhere; reads no other lane.
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU supports ", $feature, ", and every lane of `bits` is valid for reading at `p`.")]
+        #[cfg(feature = "ndarray")]
+        #[inline(always)]
+        unsafe fn $load_name(p: *const $elem, $bits: u64) -> $reg {
+            // SAFETY: the caller proved the ISA and the lanes; the others are not read.
+            unsafe { $load(p, $mask) }
+        }
+
+        /// Stores the lanes of `bits` of `v` to `p`; writes no other lane.
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU supports ", $feature, ", and every lane of `bits` is valid for writing at `p`.")]
+        #[cfg(feature = "ndarray")]
+        #[inline(always)]
+        unsafe fn $store_name(p: *mut $elem, $bits: u64, v: $reg) {
+            // SAFETY: the caller proved the ISA and the lanes; the others are not written.
+            unsafe { $store(p, $mask, v) }
+        }
+    };
+}
+
+lane_access!(
+    avx_load_lanes_ps,
+    avx_store_lanes_ps,
+    __m256,
+    f32,
+    "AVX2",
+    |bits| _mm256_castps_si256(avx_mask_ps(bits)),
+    _mm256_maskload_ps,
+    _mm256_maskstore_ps
+);
+lane_access!(
+    avx_load_lanes_pd,
+    avx_store_lanes_pd,
+    __m256d,
+    f64,
+    "AVX2",
+    |bits| _mm256_castpd_si256(avx_mask_pd(bits)),
+    _mm256_maskload_pd,
+    _mm256_maskstore_pd
+);
+lane_access!(
+    avx512_load_lanes_ps,
+    avx512_store_lanes_ps,
+    __m512,
+    f32,
+    "AVX-512F",
+    |bits| bits as u16,
+    |p, k| _mm512_maskz_loadu_ps(k, p),
+    _mm512_mask_storeu_ps
+);
+lane_access!(
+    avx512_load_lanes_pd,
+    avx512_store_lanes_pd,
+    __m512d,
+    f64,
+    "AVX-512F",
+    |bits| bits as u8,
+    |p, k| _mm512_maskz_loadu_pd(k, p),
+    _mm512_mask_storeu_pd
+);
 
 // Counters: the integer lanes minus a lane mask (all ones is minus one), which adds one where
 // the mask is set.

@@ -377,7 +377,7 @@ impl Total for ActivationStats {
     }
 }
 
-/// A crate type's operation for strided lanes ([`run_lane`]): `None` for other types.
+/// A crate type's operation for strided lanes ([`strided_lanes`]): `None` for other types.
 fn kernel<T: Float + 'static, A: Activation<T> + ?Sized>(
     act: &A,
     op: LaneOp,
@@ -388,7 +388,8 @@ fn kernel<T: Float + 'static, A: Activation<T> + ?Sized>(
 /// The one place for the array layout policy: runs `f(inputs, output)` over pieces of the
 /// arrays that hold the same indices, adding up what it returns. `output` holds its current
 /// values when `f` is called (the in-place and accumulating methods read them). Strided lanes
-/// run in the kernels with `kernel`, the same operation as `f`'s and `e`'s, where it is given.
+/// run in the kernels with `kernel` ([`strided_lanes`]), the same operation as `f`'s and
+/// `e`'s, where it is given.
 #[track_caller]
 fn walk<T, D, R>(
     method: &str,

@@ -1152,8 +1152,8 @@ impl<T: Float + 'static> KernelMember<T> {
     /// ([`arch::strided`]): `false`, with nothing written, where it has none for the stride.
     #[inline(always)]
     pub(crate) fn strided(self, which: LaneOp, lanes: arch::StridedLanes<'_, T>) -> bool {
-        struct Lane<'a, T>(arch::StridedLanes<'a, T>, bool);
-        impl<T: Float + 'static> WithOp<T> for Lane<'_, T> {
+        struct Lanes<'a, T>(arch::StridedLanes<'a, T>, bool);
+        impl<T: Float + 'static> WithOp<T> for Lanes<'_, T> {
             type Output = bool;
             #[inline(always)]
             fn run<O: Op<T>>(self, op: O) -> bool {
@@ -1164,11 +1164,11 @@ impl<T: Float + 'static> KernelMember<T> {
                 }
             }
         }
-        let lane = Lane(lanes, matches!(which, LaneOp::BackwardAccumulate));
+        let lanes = Lanes(lanes, matches!(which, LaneOp::BackwardAccumulate));
         match which {
-            LaneOp::Forward => self.0.forward_op(lane),
-            LaneOp::Derivative => self.0.derivative_op(lane),
-            LaneOp::Backward | LaneOp::BackwardAccumulate => self.0.backward_op(lane),
+            LaneOp::Forward => self.0.forward_op(lanes),
+            LaneOp::Derivative => self.0.derivative_op(lanes),
+            LaneOp::Backward | LaneOp::BackwardAccumulate => self.0.backward_op(lanes),
         }
     }
 }

@@ -900,7 +900,49 @@ pub(crate) fn strided<T: Float + 'static, O: Op<T>>(op: O, lanes: StridedLanes<'
     };
     // SAFETY: the selected kernel is supported; `StridedLanes::new`'s caller vouched for the
     // pointers.
-    unsafe { dispatch(Kernel::selected(), job) }
+    unsafe { strided_with(Kernel::selected(), job) }
+}
+
+/// Runs `job` with `kernel` where its vectors of `T` have masked access: AVX2 and AVX-512 for
+/// `f32` and `f64` (the loop returns `false` for a stride that does not fit). Everything else
+/// returns `false` here, without an instantiation of the loop: it is one per operation, type
+/// and ISA in every crate that uses the arrays, whose build time it adds to.
+///
+/// # Safety
+/// As for [`dispatch`].
+#[cfg(feature = "ndarray")]
+#[inline(always)]
+unsafe fn strided_with<T: Float + 'static, O: Op<T>>(
+    kernel: Kernel,
+    job: generic::Strided<T, O>,
+) -> bool {
+    /// The masked kernels' arm of [`strided_with`].
+    ///
+    /// # Safety
+    /// As for [`dispatch`].
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn masked<U: SimdElem, O: Op<U>>(kernel: Kernel, job: generic::Strided<U, O>) -> bool {
+        match kernel {
+            // SAFETY: the caller's obligations are the kernels' obligations.
+            Kernel::Avx2 => unsafe { x86_64::avx2(job) },
+            // SAFETY: as above.
+            Kernel::Avx512 => unsafe { x86_64::avx512(job) },
+            _ => false,
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if TypeId::of::<T>() == TypeId::of::<f32>() {
+            // SAFETY: T is f32, so the cast changes nothing; the rest is the caller's.
+            return unsafe { masked(kernel, job.on::<f32>()) };
+        } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+            // SAFETY: T is f64, as above.
+            return unsafe { masked(kernel, job.on::<f64>()) };
+        }
+    }
+    let _ = (kernel, job);
+    false
 }
 
 /// The buffers of a pass over whole rows of parameters: element `i` reads

@@ -243,6 +243,18 @@ pub(crate) unsafe trait Vector: Copy {
         // SAFETY: the caller proved the ISA.
         unsafe { self.le(Self::splat(<Self::Elem as num_traits::Zero>::zero())) }
     }
+    /// Lanewise `then` where `self > +0.0`, `+0.0` where `self <= +0.0`, and `self` where it
+    /// is NaN: the shape of every derivative and backward pass (`relu(self)` where `self` is
+    /// not above zero). A type may do it in fewer operations.
+    ///
+    /// # Safety
+    /// The ISA is supported.
+    #[inline(always)]
+    unsafe fn positive_select(self, then: Self) -> Self {
+        // SAFETY: the caller proved the ISA. `relu(self)` is already `+0.0` and NaN in the
+        // right lanes, so one select on `self > 0` finishes it.
+        unsafe { self.gt_zero().select(then, self.le_zero().and_not(self)) }
+    }
     /// Mask of `self < +0.0` (false for NaN and `-0.0`), as [`Vector::gt_zero`].
     ///
     /// # Safety

@@ -100,18 +100,6 @@ unsafe fn relu_lanes<V: Vector>(x: V) -> V {
     unsafe { x.le_zero().and_not(x) }
 }
 
-/// `then` where `x > 0`, `+0.0` where `x <= 0` and `x` itself where it is NaN: the shape of
-/// every derivative and backward pass. `relu(x)` is already `+0.0` and NaN in the right lanes,
-/// so one select on `x > 0` finishes it.
-///
-/// # Safety
-/// The CPU supports `V`'s ISA.
-#[inline(always)]
-unsafe fn positive_select<V: Vector>(x: V, then: V) -> V {
-    // SAFETY: the caller proved V's ISA.
-    unsafe { x.gt_zero().select(then, relu_lanes(x)) }
-}
-
 /// `relu(x)`.
 #[derive(Clone, Copy)]
 pub(crate) struct Relu;
@@ -157,7 +145,7 @@ impl<T: Float> Op<T> for Derivative {
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe { positive_select(x, V::splat(T::one())) }
+        unsafe { x.positive_select(V::splat(T::one())) }
     }
 }
 
@@ -178,7 +166,7 @@ impl<T: Float> Op<T> for Backward {
     #[inline(always)]
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, _old: V) -> V {
         // SAFETY: the caller proved V's ISA.
-        unsafe { positive_select(x, g) }
+        unsafe { x.positive_select(g) }
     }
     #[inline(always)]
     unsafe fn lanes_masked<V: Vector<Elem = T>>(self, clear: V, g: V, _old: V) -> V {

@@ -1169,6 +1169,18 @@ mod half_lanes {
                     unsafe { Self::new($or(self.up_to_neg_inf(), $cmpeq(self.0, $setzero()))) }
                 }
                 #[inline(always)]
+                unsafe fn positive_select(self, then: Self) -> Self {
+                    // SAFETY: the caller proved the ISA. As signed integers the patterns above
+                    // zero are the values above zero and the positive NaNs: `then` there, and
+                    // `+0.0` (no bits) elsewhere; then `self` where it is NaN, either sign.
+                    unsafe {
+                        let positive = $and($cmpgt(self.0, $setzero()), then.0);
+                        let magnitude = $and(self.0, $set1(0x7fff));
+                        let nan = $cmpgt(magnitude, $set1(F::INFINITY_BITS as i16));
+                        Self::new($select(nan, self.0, positive))
+                    }
+                }
+                #[inline(always)]
                 unsafe fn lt_zero(self) -> Self {
                     // SAFETY: the caller proved the ISA.
                     unsafe {

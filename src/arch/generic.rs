@@ -457,22 +457,12 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Elementwise<T, O> {
     }
 }
 
-/// The elementwise loop over strided lanes as a [`Job`]: `rows` lanes, lane `r` starting
-/// `r * steps[0]` elements from `x` (`steps[1]` from `g`, `steps[2]` from `out`), each of `len`
-/// elements `stride` apart; `x` or `g` may be `out`, otherwise no overlap. It touches the
-/// lanes' elements only, not those between them, which may belong to other borrowers (the
-/// other columns of an array). Each vector covers `LANES` elements of memory and runs the lanes
-/// `0, stride, 2 * stride, ...` of them, loaded and stored under that bit mask
-/// ([`Vector::load_lanes`]), the last of a lane under the part of it that the lane reaches: no
-/// scalar head or tail.
-///
-/// It runs where the vectors have masked access and `stride` divides `LANES` with at least two
-/// elements to a vector (AVX2: `f32` strides 1, 2, 4 and `f64` 1, 2; AVX-512 one power of two
-/// more). Otherwise it writes nothing and returns `false`, for the caller to run the lanes
-/// another way.
+/// Strided lanes: `rows` lanes, lane `r` starting `r * steps[0]` elements from `x`
+/// (`steps[1]` from `g`, `steps[2]` from `out`), each of `len` elements `stride` apart; `x` or
+/// `g` may be `out`, otherwise no overlap.
 #[cfg(feature = "ndarray")]
-pub(super) struct Strided<T, O> {
-    pub(super) op: O,
+#[derive(Clone, Copy)]
+pub(crate) struct StridedBuffers<T> {
     pub(super) x: *const T,
     pub(super) g: *const T,
     pub(super) out: *mut T,
@@ -483,6 +473,49 @@ pub(super) struct Strided<T, O> {
 }
 
 #[cfg(feature = "ndarray")]
+impl<T> StridedBuffers<T> {
+    /// The same lanes as elements of `U`: use it only where `TypeId` proved `U == T`.
+    #[inline(always)]
+    fn cast<U>(self) -> StridedBuffers<U> {
+        let StridedBuffers {
+            x,
+            g,
+            out,
+            len,
+            stride,
+            rows,
+            steps,
+        } = self;
+        StridedBuffers {
+            x: x.cast(),
+            g: g.cast(),
+            out: out.cast(),
+            len,
+            stride,
+            rows,
+            steps,
+        }
+    }
+}
+
+/// The elementwise loop over [`StridedBuffers`] as a [`Job`]. It touches the lanes' elements
+/// only, not those between them, which may belong to other borrowers (the other columns of an
+/// array). Each vector covers `LANES` elements of memory and runs the lanes
+/// `0, stride, 2 * stride, ...` of them, loaded and stored under that bit mask
+/// ([`Vector::load_lanes`]), the last of a lane under the part of it that the lane reaches: no
+/// scalar head or tail.
+///
+/// It runs where the vectors have masked access and `stride` divides `LANES` with at least two
+/// elements to a vector (AVX2: `f32` strides 1, 2, 4 and `f64` 1, 2; AVX-512 one power of two
+/// more). Otherwise it writes nothing and returns `false`, for the caller to run the lanes
+/// another way; so does the scalar reference ([`Job::run_scalar`]), which no caller reaches.
+#[cfg(feature = "ndarray")]
+pub(super) struct Strided<T, O> {
+    pub(super) op: O,
+    pub(super) buffers: StridedBuffers<T>,
+}
+
+#[cfg(feature = "ndarray")]
 impl<T: Float, O: Op<T>> Job<T> for Strided<T, O> {
     type Output = bool;
     type On<U: SimdElem> = Strided<U, O::Cast<U>>;
@@ -490,13 +523,7 @@ impl<T: Float, O: Op<T>> Job<T> for Strided<T, O> {
     fn on<U: SimdElem>(self) -> Strided<U, O::Cast<U>> {
         Strided {
             op: self.op.cast(),
-            x: self.x.cast(),
-            g: self.g.cast(),
-            out: self.out.cast(),
-            len: self.len,
-            stride: self.stride,
-            rows: self.rows,
-            steps: self.steps,
+            buffers: self.buffers.cast(),
         }
     }
     #[inline(always)]
@@ -537,7 +564,16 @@ impl<T: SimdElem, O: Op<T>> Strided<T, O> {
 impl<T: SimdElem, O: Op<T>> Body<T> for Strided<T, O> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) -> bool {
-        let (lanes, stride) = (V::LANES, self.stride);
+        let StridedBuffers {
+            x,
+            g,
+            out,
+            len,
+            stride,
+            rows,
+            steps: [sx, sg, so],
+        } = self.buffers;
+        let lanes = V::LANES;
         // LANES is a power of two, so the strides that divide it are too.
         if !V::MASKED_ACCESS || !stride.is_power_of_two() || 2 * stride > lanes {
             return false;
@@ -550,16 +586,15 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Strided<T, O> {
             width *= 2;
         }
         // From a lane's first element to one past its last.
-        let span = self.len.saturating_sub(1) * stride + usize::from(self.len > 0);
-        for r in 0..self.rows {
+        let span = len.saturating_sub(1) * stride + usize::from(len > 0);
+        for r in 0..rows {
             let r = r as isize;
-            let [sx, sg, so] = self.steps;
             // SAFETY: lane `r` of each buffer starts there, as the type documents.
             let lane = unsafe {
                 [
-                    self.x.offset(r * sx).cast_mut(),
-                    self.g.offset(r * sg).cast_mut(),
-                    self.out.offset(r * so),
+                    x.offset(r * sx).cast_mut(),
+                    g.offset(r * sg).cast_mut(),
+                    out.offset(r * so),
                 ]
             };
             let mut i = 0;

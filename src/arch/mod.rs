@@ -840,25 +840,19 @@ unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
     unsafe { dispatch(kernel, job) }
 }
 
-/// Lanes of arrays (feature `ndarray`) as [`generic::Strided`] takes them: `rows` lanes of
-/// `len` elements `stride` apart, lane `r` starting `r * steps[k]` elements from `x`, `g` and
-/// `out` (`k` = 0, 1, 2), for the lifetime of the borrows they come from. Built only by
+/// Lanes of arrays (feature `ndarray`) as [`generic::Strided`] takes them
+/// ([`generic::StridedBuffers`]), for the lifetime of the borrows they come from. Built only by
 /// [`StridedLanes::new`], whose caller vouches for the pointers.
 #[cfg(feature = "ndarray")]
 pub(crate) struct StridedLanes<'a, T> {
-    x: *const T,
-    g: *const T,
-    out: *mut T,
-    len: usize,
-    stride: usize,
-    rows: usize,
-    steps: [isize; 3],
+    buffers: generic::StridedBuffers<T>,
     borrows: core::marker::PhantomData<&'a mut T>,
 }
 
 #[cfg(feature = "ndarray")]
 impl<'a, T> StridedLanes<'a, T> {
-    /// The lanes described above, each from its element of lowest address.
+    /// `rows` lanes of `len` elements `stride` apart, lane `r` starting `r * steps[k]` elements
+    /// from `x`, `g` and `out` (`k` = 0, 1, 2), each from its element of lowest address.
     ///
     /// # Safety
     /// For `'a`, every `r < rows` and `k < len`, the element `r * steps[0] + k * stride` from
@@ -873,13 +867,15 @@ impl<'a, T> StridedLanes<'a, T> {
         (rows, steps): (usize, [isize; 3]),
     ) -> StridedLanes<'a, T> {
         StridedLanes {
-            x,
-            g,
-            out,
-            len,
-            stride,
-            rows,
-            steps,
+            buffers: generic::StridedBuffers {
+                x,
+                g,
+                out,
+                len,
+                stride,
+                rows,
+                steps,
+            },
             borrows: core::marker::PhantomData,
         }
     }
@@ -890,25 +886,9 @@ impl<'a, T> StridedLanes<'a, T> {
 #[cfg(feature = "ndarray")]
 #[inline(always)]
 pub(crate) fn strided<T: Float + 'static, O: Op<T>>(op: O, lanes: StridedLanes<'_, T>) -> bool {
-    let StridedLanes {
-        x,
-        g,
-        out,
-        len,
-        stride,
-        rows,
-        steps,
-        ..
-    } = lanes;
     let job = generic::Strided {
         op,
-        x,
-        g,
-        out,
-        len,
-        stride,
-        rows,
-        steps,
+        buffers: lanes.buffers,
     };
     // SAFETY: the selected kernel is supported; `StridedLanes::new`'s caller vouched for the
     // pointers.

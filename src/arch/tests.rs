@@ -1403,7 +1403,7 @@ fn prelu_runs_every_length_and_start() {
 #[test]
 #[cfg(feature = "ndarray")]
 fn strided_every_stride_and_length() {
-    use super::generic::Strided;
+    use super::generic::{Strided, StridedBuffers};
     use super::strided_with;
 
     /// Runs `op` over a lane of `len` elements `stride` apart and checks it. `x_is_out` and
@@ -1432,8 +1432,7 @@ fn strided_every_stride_and_length() {
         let before = out.clone();
         let taken = {
             let o = out.as_mut_ptr();
-            let job = Strided {
-                op,
+            let buffers = StridedBuffers {
                 x: if x_is_out { o.cast_const() } else { x.as_ptr() },
                 g: if g_is_out { o.cast_const() } else { g.as_ptr() },
                 out: o,
@@ -1442,6 +1441,7 @@ fn strided_every_stride_and_length() {
                 rows: 1,
                 steps: [0; 3],
             };
+            let job = Strided { op, buffers };
             // SAFETY: the kernel is supported; every buffer holds the lane's span, and the
             // output is the only buffer written.
             unsafe { strided_with(kernel, job) }

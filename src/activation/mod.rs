@@ -1221,6 +1221,21 @@ impl<T: Float + 'static> WithOp<T> for RowPass<'_, T> {
     }
 }
 
+/// The fused backward pass of a bias and an activation over channels-last rows, in one kernel
+/// call with [`Plan::Auto`] ([`arch::bias_backward_rows`]).
+struct BiasRows<'a, T> {
+    io: Io<'a, T>,
+    bias_grad: &'a mut [T],
+}
+
+impl<T: Float + 'static> WithOp<T> for BiasRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<O: Op<T>>(self, op: O) {
+        arch::bias_backward_rows(op, self.io, self.bias_grad, Plan::Auto)
+    }
+}
+
 /// A forward pass that counts what it writes.
 struct Counted<'a, T>(Io<'a, T>, Plan);
 
@@ -1541,6 +1556,46 @@ impl<T: Float + 'static> Member<T> {
         })
     }
 
+    /// [`Activation::backward_biased`] for `act`, whose member this is. Channels-last rows
+    /// that the kernel keeps in registers ([`channels::has_rows`], [`arch::prelu_rows_fit`])
+    /// run in one kernel call, the bias gradient down the columns in registers
+    /// ([`arch::bias_backward_rows`]); other layouts in tiles ([`channels::backward_biased`]).
+    /// Both add in the documented order.
+    ///
+    /// [`channels::has_rows`]: crate::channels::has_rows
+    /// [`channels::backward_biased`]: crate::channels::backward_biased
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn backward_biased<A: Activation<T> + ?Sized>(
+        self,
+        act: &A,
+        (forward, grad_output): (&[T], &[T]),
+        channels: Channels,
+        grad_input: &mut [T],
+        bias_grad: &mut [T],
+    ) {
+        let method = "backward_biased";
+        check_backward(method, forward, grad_output, grad_input);
+        channels.check(method, grad_input.len(), "bias_grad", bias_grad.len());
+        if crate::channels::has_rows(channels) && arch::prelu_rows_fit::<T>(channels.channels()) {
+            let io = Io::Zip {
+                fwd: forward,
+                grad: grad_output,
+                dst: grad_input,
+            };
+            self.backward_op(BiasRows { io, bias_grad })
+        } else {
+            crate::channels::backward_biased(
+                act,
+                forward,
+                grad_output,
+                channels,
+                grad_input,
+                bias_grad,
+            )
+        }
+    }
+
     /// [`Activation::forward_biased`], in place where `input` is `None`.
     #[inline(always)]
     #[track_caller]
@@ -1839,6 +1894,20 @@ macro_rules! activation_methods {
         #[inline]
         fn forward_in_place_with_stats(&self, values: &mut [T]) -> $crate::ActivationStats {
             self.member().forward_in_place_with_stats(values)
+        }
+        #[inline]
+        #[track_caller]
+        fn backward_biased(
+            &self,
+            forward: &[T],
+            grad_output: &[T],
+            channels: $crate::Channels,
+            grad_input: &mut [T],
+            bias_grad: &mut [T],
+        ) {
+            let inputs = (forward, grad_output);
+            self.member()
+                .backward_biased(self, inputs, channels, grad_input, bias_grad)
         }
         #[inline]
         #[track_caller]

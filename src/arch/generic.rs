@@ -1220,8 +1220,9 @@ impl<T: SimdElem> Body<T> for RowSums<T> {
 ///
 /// [`Accumulate`]: super::Accumulate
 /// [`SumAdd`]: super::SumAdd
-pub(super) struct PreluRows<T, O, const SUMS: bool> {
+pub(super) struct PreluRows<T, O, const SUMS: bool, S> {
     pub(super) op: O,
+    pub(super) term: S,
     pub(super) x: *const T,
     pub(super) g: *const T,
     pub(super) out: *mut T,
@@ -1233,7 +1234,7 @@ pub(super) struct PreluRows<T, O, const SUMS: bool> {
     pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
+impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
     /// Element `i`, in column `c` (`i % width`), one at a time.
     ///
     /// # Safety
@@ -1248,25 +1249,28 @@ impl<T: Float, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
                 return ptr::write(self.out.add(i), self.op.scalar(x, slope, x));
             }
             let g = *self.g.add(i);
-            let mut y = self.op.scalar(x, g, slope);
-            if self.accumulate {
-                y = super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i));
-            }
-            ptr::write(self.out.add(i), y);
+            let y = self.op.scalar(x, g, slope);
+            let term = self.term.scalar(x, g, y);
+            let out = if self.accumulate {
+                super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i))
+            } else {
+                y
+            };
+            ptr::write(self.out.add(i), out);
             let sum = self.sums.add(c);
-            let term = super::SlopeTerm::of(x, g);
             *sum = super::SumAdd::add(*sum, term);
         }
     }
 }
 
-impl<T: Float, O: Op<T>, const SUMS: bool> Job<T> for PreluRows<T, O, SUMS> {
+impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> Job<T> for PreluRows<T, O, SUMS, S> {
     type Output = ();
-    type On<U: SimdElem> = PreluRows<U, O::Cast<U>, SUMS>;
+    type On<U: SimdElem> = PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>>;
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>, SUMS> {
+    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>> {
         PreluRows {
             op: self.op.cast(),
+            term: self.term.cast(),
             x: self.x.cast(),
             g: self.g.cast(),
             out: self.out.cast(),
@@ -1347,7 +1351,7 @@ struct Wrap<V> {
     sum: V,
 }
 
-impl<T: SimdElem, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
+impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
     /// The result for the vector of elements from `i`, whose slopes are `slope`; with `SUMS`,
     /// `sum` gains their slope terms.
     ///
@@ -1363,14 +1367,15 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
                 return self.op.lanes(x, slope, x);
             }
             let g = V::load(self.g.add(i));
-            let mut y = self.op.lanes(x, g, slope);
+            let y = self.op.lanes(x, g, slope);
+            let term = self.term.lanes(x, g, y);
+            *sum = super::SumAdd.lanes(term, term, *sum);
             if self.accumulate {
                 let old = V::load(self.out.add(i));
-                y = super::Accumulate(super::reference::Copy).lanes(y, y, old);
+                super::Accumulate(super::reference::Copy).lanes(y, y, old)
+            } else {
+                y
             }
-            let term = super::SlopeTerm.lanes(x, g, x);
-            *sum = super::SumAdd.lanes(term, term, *sum);
-            y
         }
     }
 
@@ -1525,7 +1530,7 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool> PreluRows<T, O, SUMS> {
     }
 }
 
-impl<T: SimdElem, O: Op<T>, const SUMS: bool> Body<T> for PreluRows<T, O, SUMS> {
+impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> Body<T> for PreluRows<T, O, SUMS, S> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let (lanes, width, len) = (V::LANES, self.width, self.len);

@@ -20,7 +20,7 @@ use num_traits::Float;
 pub(crate) use generic::PARTIALS;
 pub(crate) use ops::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
-    ClipForm, Derivative, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
+    ClipForm, Derivative, GradTerm, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
     PreluDerivative, PreluForward, Relu, SlopeTerm, SumAdd, Thresholded, ThresholdedBackward,
     ThresholdedDerivative, reference,
 };
@@ -1009,10 +1009,47 @@ pub(crate) fn prelu_backward_rows<T: Float + 'static, O: Op<T>>(
     sums: &mut [T],
     plan: Plan,
 ) {
-    let width = slopes.len();
+    assert_eq!(sums.len(), slopes.len(), "one sum per slope");
+    backward_rows(op, SlopeTerm, io, Some(slopes), sums, plan)
+}
+
+/// The fused backward pass of a bias and an activation over channels-last rows in one kernel
+/// call ([`generic::PreluRows`]): `op` is the activation's backward operation, `io` a backward
+/// shape (`Zip`, `ZipInPlace` or `Accumulate`, whose output it adds to) over whole rows of
+/// `bias_grad.len()` elements, and `bias_grad` gains each column's input gradients (the
+/// results before they are added to an `Accumulate` output) row after row: the order of
+/// [`row_sums`] over the results. Panics unless `io` is a backward shape over whole rows, or
+/// if `op` reads its output.
+#[inline(always)]
+pub(crate) fn bias_backward_rows<T: Float + 'static, O: Op<T>>(
+    op: O,
+    io: Io<'_, T>,
+    bias_grad: &mut [T],
+    plan: Plan,
+) {
+    // The job passes a slope to `op` as the old output, which a backward operation ignores.
+    assert!(!O::READS_OUT, "a backward operation");
+    backward_rows(op, GradTerm, io, None, bias_grad, plan)
+}
+
+/// [`prelu_backward_rows`] and [`bias_backward_rows`]: `term` gives each element's addition
+/// to its column's sum, and `op` reads the slopes, or without them the first row of the
+/// gradient (which it ignores).
+#[inline(always)]
+fn backward_rows<T: Float + 'static, O: Op<T>, S: Op<T>>(
+    op: O,
+    term: S,
+    io: Io<'_, T>,
+    slopes: Option<&[T]>,
+    sums: &mut [T],
+    plan: Plan,
+) {
+    let width = sums.len();
     let len = io.len();
     assert!(width > 0 && len.is_multiple_of(width), "whole rows");
-    assert_eq!(sums.len(), width, "one sum per slope");
+    if len == 0 {
+        return;
+    }
     let accumulate = matches!(io, Io::Accumulate { .. });
     assert!(
         matches!(
@@ -1029,13 +1066,17 @@ pub(crate) fn prelu_backward_rows<T: Float + 'static, O: Op<T>>(
         ..
     } = io.raw();
     let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 3, false), separate_out);
-    let job = generic::PreluRows::<_, _, true> {
+    // Without slopes the gradient's first row stands in: `len` is a nonzero multiple of
+    // `width`, so it holds `width` elements.
+    let slopes = slopes.map_or(g, <[T]>::as_ptr);
+    let job = generic::PreluRows::<_, _, true, _> {
         op,
+        term,
         x,
         g,
         out,
         len,
-        slopes: slopes.as_ptr(),
+        slopes,
         sums: sums.as_mut_ptr(),
         width,
         accumulate,
@@ -1096,8 +1137,9 @@ pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
 ) {
     let width = slopes.len();
     let (Raw { x, out, len, .. }, kernel, stream) = prelu_forward_plan(io, width, plan);
-    let job = generic::PreluRows::<_, _, false> {
+    let job = generic::PreluRows::<_, _, false, _> {
         op,
+        term: SlopeTerm,
         x,
         g: x,
         out,

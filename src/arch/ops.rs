@@ -894,6 +894,27 @@ impl<T: Float> Op<T> for SlopeTerm {
     }
 }
 
+/// Each element's term of a bias gradient: the input gradient that the backward pass computes,
+/// which [`PreluRows`](super::generic::PreluRows) passes to a term as its `old` value.
+#[derive(Clone, Copy)]
+pub(crate) struct GradTerm;
+
+impl<T: Float> Op<T> for GradTerm {
+    const BINARY: bool = true;
+    type Cast<U: Float> = GradTerm;
+    fn cast<U: Float>(self) -> GradTerm {
+        GradTerm
+    }
+    #[inline(always)]
+    fn scalar(self, _x: T, _g: T, old: T) -> T {
+        old
+    }
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(self, _x: V, _g: V, old: V) -> V {
+        old
+    }
+}
+
 /// Reference loops of the same traffic as the ReLU kernels, on the same kernel loop, for the
 /// benchmarks: what the memory system allows with the ReLU arithmetic taken out.
 pub(crate) mod reference {

@@ -1047,9 +1047,6 @@ fn backward_rows<T: Float + 'static, O: Op<T>, S: Op<T>>(
     let width = sums.len();
     let len = io.len();
     assert!(width > 0 && len.is_multiple_of(width), "whole rows");
-    if len == 0 {
-        return;
-    }
     let accumulate = matches!(io, Io::Accumulate { .. });
     assert!(
         matches!(
@@ -1058,6 +1055,9 @@ fn backward_rows<T: Float + 'static, O: Op<T>, S: Op<T>>(
         ),
         "a backward shape"
     );
+    if len == 0 {
+        return;
+    }
     let Raw {
         x,
         g,

@@ -535,9 +535,7 @@ pub trait Activation<T: Float + 'static> {
         grad_input: &mut [T],
         bias_grad: &mut [T],
     ) {
-        let method = "backward_biased";
-        check_backward(method, forward, grad_output, grad_input);
-        channels.check(method, grad_input.len(), "bias_grad", bias_grad.len());
+        check_backward_biased((forward, grad_output), channels, grad_input, bias_grad);
         crate::channels::backward_biased(
             self,
             forward,
@@ -1043,6 +1041,20 @@ pub(crate) fn check_backward<T>(method: &str, forward: &[T], grad_output: &[T], 
     let (f, g, n) = (forward.len(), grad_output.len(), grad_input.len());
     check_len(method, "forward", f, "grad_output", g);
     check_len(method, "forward", f, "grad_input", n);
+}
+
+/// Checks the slices and the layout of [`Activation::backward_biased`].
+#[inline(always)]
+#[track_caller]
+fn check_backward_biased<T>(
+    (forward, grad_output): (&[T], &[T]),
+    channels: Channels,
+    grad_input: &[T],
+    bias_grad: &[T],
+) {
+    let method = "backward_biased";
+    check_backward(method, forward, grad_output, grad_input);
+    channels.check(method, grad_input.len(), "bias_grad", bias_grad.len());
 }
 
 /// Why an activation's constructor refused a parameter.
@@ -1586,9 +1598,7 @@ impl<T: Float + 'static> Member<T> {
         grad_input: &mut [T],
         bias_grad: &mut [T],
     ) {
-        let method = "backward_biased";
-        check_backward(method, forward, grad_output, grad_input);
-        channels.check(method, grad_input.len(), "bias_grad", bias_grad.len());
+        check_backward_biased((forward, grad_output), channels, grad_input, bias_grad);
         if crate::channels::has_rows(channels) && arch::prelu_rows_fit::<T>(channels.channels()) {
             let io = Io::Zip {
                 fwd: forward,

@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use num_traits::Float;
 
-use crate::arch::{self, Io, PARTIALS, Plan, SumAdd};
+use crate::arch::{self, Io, PARTIALS, Plan, SumAdd, combine};
 
 /// Which channel each element of a contiguous buffer belongs to, for a parameter with one value
 /// per channel (a bias, a slope): every broadcast of a 1-D parameter over a tensor stored in
@@ -243,6 +243,24 @@ pub(crate) fn has_rows(layout: Channels) -> bool {
     inner == 1 && channels >= ROWS_MIN && channels.is_multiple_of(ROWS_MULTIPLE)
 }
 
+/// Whether a pass with one parameter per channel runs over `layout`'s channels-last rows in one
+/// kernel call with the parameters in registers: rows ([`has_rows`]) that the kernel for `T`
+/// keeps in registers ([`arch::prelu_rows_fit`]). The fused bias passes take it where it holds.
+#[inline]
+pub(crate) fn rows_in_registers<T: Float + 'static>(layout: Channels) -> bool {
+    has_rows(layout) && arch::prelu_rows_fit::<T>(layout.channels)
+}
+
+/// Whether a backward pass that sums per channel (PReLU's slope gradient, the bias gradient)
+/// runs over `layout`'s channels-first runs in one kernel call
+/// ([`arch::prelu_backward_sums`](crate::arch::prelu_backward_sums)): runs of [`PARTIALS`]
+/// elements or more, which hold a round of the partial sums in vectors. Shorter runs take the
+/// tiles.
+#[inline]
+pub(crate) fn sums_in_runs(layout: Channels) -> bool {
+    layout.inner >= PARTIALS
+}
+
 /// Whether `layout` has channels-first runs of [`TILE`] elements or more: [`for_each_piece`]
 /// passes each as a piece with its parameter as a constant, and PReLU's forward pass runs them
 /// all in one loop ([`arch::prelu_forward_runs`](crate::arch::prelu_forward_runs)).
@@ -429,20 +447,6 @@ pub(crate) fn reduce_piece<T: Float + 'static>(
             *partials = [-T::zero(); PARTIALS];
         }
     }
-}
-
-/// The sum of the partial sums in a fixed tree: `s[k] += s[k + h]` for `h` = 8, 4, 2, 1 and
-/// every `k < h`, then `s[0]`.
-#[inline]
-pub(crate) fn combine<T: Float>(mut sums: [T; PARTIALS]) -> T {
-    let mut half = PARTIALS / 2;
-    while half > 0 {
-        for k in 0..half {
-            sums[k] = SumAdd::add(sums[k], sums[k + half]);
-        }
-        half /= 2;
-    }
-    sums[0]
 }
 
 /// [`Activation::backward_biased`](crate::Activation::backward_biased) for any activation: the

@@ -1233,18 +1233,20 @@ impl<T: Float + 'static> WithOp<T> for RowPass<'_, T> {
     }
 }
 
-/// The fused backward pass of a bias and an activation over channels-last rows, in one kernel
-/// call with [`Plan::Auto`] ([`arch::bias_backward_rows`]).
-struct BiasRows<'a, T> {
+/// The fused backward pass of a bias and an activation over channels-last rows (`inner` 1)
+/// or channels-first runs of `inner` elements, in one kernel call with [`Plan::Auto`]
+/// ([`arch::bias_backward_sums`]).
+struct BiasSums<'a, T> {
     io: Io<'a, T>,
     bias_grad: &'a mut [T],
+    inner: usize,
 }
 
-impl<T: Float + 'static> WithOp<T> for BiasRows<'_, T> {
+impl<T: Float + 'static> WithOp<T> for BiasSums<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
-        arch::bias_backward_rows(op, self.io, self.bias_grad, Plan::Auto)
+        arch::bias_backward_sums(op, self.io, self.bias_grad, self.inner, Plan::Auto)
     }
 }
 
@@ -1305,7 +1307,7 @@ impl<T: Float + 'static> WithOp<T> for MaskBackward<'_, T> {
 
 /// A forward pass with a bias per channel: `op(input + bias)`, in place where `input` is
 /// `None`. Channels-last rows that the kernel keeps in registers
-/// ([`has_rows`](crate::channels::has_rows), [`arch::prelu_rows_fit`]) run in one kernel call
+/// ([`rows_in_registers`](crate::channels::rows_in_registers)) run in one kernel call
 /// with the biases in registers as PReLU's slopes ([`arch::prelu_forward_rows`]; 64 `f32`
 /// channels, AVX-512, against the two passes: 1Ki 1.0x -> 1.5x, 4Mi 1.46x -> 1.60x). Other
 /// layouts run row by row where [`reads_rows`](crate::channels::reads_rows) says so, otherwise
@@ -1329,7 +1331,7 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
             out,
         } = self;
         let len = out.len();
-        if crate::channels::has_rows(channels) && arch::prelu_rows_fit::<T>(channels.channels()) {
+        if crate::channels::rows_in_registers::<T>(channels) {
             // The biases in registers down the rows, as PReLU's slopes, at any length.
             let io = match input {
                 Some(src) => Io::Map { src, dst: out },
@@ -1581,12 +1583,14 @@ impl<T: Float + 'static> Member<T> {
     }
 
     /// [`Activation::backward_biased`] for `act`, whose member this is. Channels-last rows
-    /// that the kernel keeps in registers ([`channels::has_rows`], [`arch::prelu_rows_fit`])
-    /// run in one kernel call, the bias gradient down the columns in registers
-    /// ([`arch::bias_backward_rows`]); other layouts in tiles ([`channels::backward_biased`]).
-    /// Both add in the documented order.
+    /// that the kernel keeps in registers ([`channels::rows_in_registers`]), the bias gradient
+    /// down the columns in registers, and channels-first runs ([`channels::sums_in_runs`]),
+    /// each run's in 16 partial sums in registers, run in one kernel call
+    /// ([`arch::bias_backward_sums`]); other layouts in tiles ([`channels::backward_biased`]).
+    /// All add in the documented order.
     ///
-    /// [`channels::has_rows`]: crate::channels::has_rows
+    /// [`channels::rows_in_registers`]: crate::channels::rows_in_registers
+    /// [`channels::sums_in_runs`]: crate::channels::sums_in_runs
     /// [`channels::backward_biased`]: crate::channels::backward_biased
     #[inline(always)]
     #[track_caller]
@@ -1599,13 +1603,20 @@ impl<T: Float + 'static> Member<T> {
         bias_grad: &mut [T],
     ) {
         check_backward_biased((forward, grad_output), channels, grad_input, bias_grad);
-        if crate::channels::has_rows(channels) && arch::prelu_rows_fit::<T>(channels.channels()) {
+        if crate::channels::rows_in_registers::<T>(channels)
+            || crate::channels::sums_in_runs(channels)
+        {
             let io = Io::Zip {
                 fwd: forward,
                 grad: grad_output,
                 dst: grad_input,
             };
-            self.backward_op(BiasRows { io, bias_grad })
+            let inner = channels.inner();
+            self.backward_op(BiasSums {
+                io,
+                bias_grad,
+                inner,
+            })
         } else {
             crate::channels::backward_biased(
                 act,

@@ -5,7 +5,8 @@ use num_traits::Float;
 use super::{Member, ParamError, Pass, RowPass, WithOp, check_backward};
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
 use crate::channels::{
-    Channels, Param, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece, with_tile,
+    Channels, Param, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece, sums_in_runs,
+    with_tile,
 };
 use crate::mask::check_mask;
 use crate::slice::check_len;
@@ -112,19 +113,26 @@ impl<T: Float + 'static> Dest<'_, T> {
     }
 }
 
-/// PReLU's backward pass over channels-last rows, in one kernel call with [`Plan::Auto`]
-/// ([`arch::prelu_backward_rows`]).
-struct BackwardRows<'b, T> {
+/// PReLU's backward pass over channels-last rows (`inner` 1) or channels-first runs of `inner`
+/// elements, in one kernel call with [`Plan::Auto`] ([`arch::prelu_backward_sums`]).
+struct BackwardSums<'b, T> {
     io: Io<'b, T>,
     slopes: &'b [T],
     sums: &'b mut [T],
+    inner: usize,
 }
 
-impl<T: Float + 'static> WithOp<T> for BackwardRows<'_, T> {
+impl<T: Float + 'static> WithOp<T> for BackwardSums<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
-        arch::prelu_backward_rows(op, self.io, self.slopes, self.sums, Plan::Auto)
+        let BackwardSums {
+            io,
+            slopes,
+            sums,
+            inner,
+        } = self;
+        arch::prelu_backward_sums(op, io, slopes, sums, inner, Plan::Auto)
     }
 }
 
@@ -765,10 +773,11 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// [`arch::PreluBackward`] over it), the slope terms into a second tile, reduced into
     /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
     ///
-    /// Channels-last rows ([`has_rows`]) take one pass instead, row by row with the slopes and
-    /// the slope gradient themselves ([`arch::prelu_backward_rows`]).
+    /// Channels-last rows ([`has_rows`]) and channels-first runs ([`sums_in_runs`]) take one
+    /// pass instead, with the slopes and the slope gradient themselves, down the rows or run
+    /// by run ([`arch::prelu_backward_sums`]).
     fn backward_from(&self, forward: &[T], mut dest: Dest<'_, T>, slope_grad: &mut [T]) {
-        if has_rows(self.channels) {
+        if has_rows(self.channels) || sums_in_runs(self.channels) {
             let io = match dest {
                 Dest::Write(grad, dst) => Io::Zip {
                     fwd: forward,
@@ -782,10 +791,11 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                     acc,
                 },
             };
-            let work = BackwardRows {
+            let work = BackwardSums {
                 io,
                 slopes: self.slopes,
                 sums: slope_grad,
+                inner: self.channels.inner(),
             };
             use arch::PreluBackward as B;
             return self.with_zero(work, B::<false>, B::<true>);

@@ -1129,6 +1129,22 @@ impl<T: SimdElem> Body<T> for Partials<T> {
     }
 }
 
+/// The sum of [`PARTIALS`] partial sums in a fixed tree, with [`SumAdd`]'s rule: `s[k] +=
+/// s[k + h]` for `h` = 8, 4, 2, 1 and every `k < h`, then `s[0]`.
+///
+/// [`SumAdd`]: super::SumAdd
+#[inline]
+pub(crate) fn combine<T: Float>(mut sums: [T; PARTIALS]) -> T {
+    let mut half = PARTIALS / 2;
+    while half > 0 {
+        for k in 0..half {
+            sums[k] = super::SumAdd::add(sums[k], sums[k + half]);
+        }
+        half /= 2;
+    }
+    sums[0]
+}
+
 /// Sums of rows: for each of `rows` rows of `width` elements at `x`, in row order,
 /// `acc[c] = acc[c] + row[c]` with [`SumAdd`]'s rule, so each `acc[c]` is the sequential sum
 /// of its column whatever the kernel: the lanes run across columns. `x` is valid for reading
@@ -1764,6 +1780,189 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
                 if i < len {
                     last.store(out.add(len - lanes));
                 }
+            }
+        }
+    }
+}
+
+/// A backward pass over channels-first runs in one pass, each run of `inner` elements with its
+/// channel's slope (run `r` is channel `r % channels`), the fused form of the tile passes that
+/// [`Partials`] sums.
+///
+/// For element `j` of a run in channel `c`: `y = op(x, g, slopes[c])`, `out = y` (or `y` added
+/// to the old `out` with [`Accumulate`]'s rule where `accumulate`), and the run's partial sum
+/// `j % 16` gains `term(x, g, y)` with [`SumAdd`]'s rule, in element order; at the run's end,
+/// `sums[c]` gains the partial sums [`combine`]d: the order of [`Partials`] over each run's
+/// terms, run after run. The term is PReLU's slope term ([`SlopeTerm`]), or for the fused bias
+/// backward pass, whose `op` ignores the slope, `y` itself ([`GradTerm`]).
+///
+/// `x` and `g` are valid for reading and `out` for reading and writing `len` elements, a
+/// multiple of `inner` (`g` may be `out`; otherwise apart); `slopes` for reading and `sums`
+/// for reading and writing `channels`, apart from the rest. `stream` only with a separate
+/// `out`, which does not accumulate.
+///
+/// [`Accumulate`]: super::Accumulate
+/// [`SumAdd`]: super::SumAdd
+/// [`SlopeTerm`]: super::SlopeTerm
+/// [`GradTerm`]: super::GradTerm
+pub(super) struct RunSums<T, O, S> {
+    pub(super) op: O,
+    pub(super) term: S,
+    pub(super) x: *const T,
+    pub(super) g: *const T,
+    pub(super) out: *mut T,
+    pub(super) len: usize,
+    pub(super) slopes: *const T,
+    pub(super) sums: *mut T,
+    pub(super) channels: usize,
+    pub(super) inner: usize,
+    pub(super) accumulate: bool,
+    pub(super) stream: bool,
+}
+
+impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
+    /// The result for element `i` with slope `slope`, stored (or added) to `out[i]`; `sum`
+    /// gains its term.
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents; `i < len`.
+    #[inline(always)]
+    unsafe fn one(&self, i: usize, slope: T, sum: &mut T) {
+        // SAFETY: i < len, within the buffers; `x` and `g` are read before `out`, which may be
+        // `g`, is written.
+        unsafe {
+            let (x, g) = (*self.x.add(i), *self.g.add(i));
+            let y = self.op.scalar(x, g, slope);
+            *sum = super::SumAdd::add(*sum, self.term.scalar(x, g, y));
+            let out = if self.accumulate {
+                super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i))
+            } else {
+                y
+            };
+            ptr::write(self.out.add(i), out);
+        }
+    }
+
+    /// Adds a run's partial sums to its channel's sum.
+    ///
+    /// # Safety
+    /// `sums` is valid as the type documents; `c < channels`.
+    #[inline(always)]
+    unsafe fn finish(&self, c: usize, partials: [T; PARTIALS]) {
+        // SAFETY: c < channels.
+        unsafe {
+            let sum = self.sums.add(c);
+            *sum = super::SumAdd::add(*sum, combine(partials));
+        }
+    }
+
+    /// The runs: their starts and channels.
+    #[inline(always)]
+    fn runs(&self) -> impl Iterator<Item = (usize, usize)> + use<T, O, S> {
+        let (inner, channels) = (self.inner, self.channels);
+        (0..self.len / inner).map(move |r| (r * inner, r % channels))
+    }
+}
+
+impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
+    type Output = ();
+    type On<U: SimdElem> = RunSums<U, O::Cast<U>, S::Cast<U>>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> RunSums<U, O::Cast<U>, S::Cast<U>> {
+        RunSums {
+            op: self.op.cast(),
+            term: self.term.cast(),
+            x: self.x.cast(),
+            g: self.g.cast(),
+            out: self.out.cast(),
+            len: self.len,
+            slopes: self.slopes.cast(),
+            sums: self.sums.cast(),
+            channels: self.channels,
+            inner: self.inner,
+            accumulate: self.accumulate,
+            stream: self.stream,
+        }
+    }
+    unsafe fn run_scalar(self) {
+        for (start, c) in self.runs() {
+            let mut partials = [-T::zero(); PARTIALS];
+            // SAFETY: the run lies within len and c < channels; the rest is the caller's
+            // obligation.
+            unsafe {
+                let slope = *self.slopes.add(c);
+                for j in 0..self.inner {
+                    self.one(start + j, slope, &mut partials[j % PARTIALS]);
+                }
+                self.finish(c, partials);
+            }
+        }
+    }
+}
+
+impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
+    /// Each run: a scalar head up to the output's register boundary ([`head`]'s policy), whole
+    /// rounds of 16 elements in vectors, then its last elements one at a time. Partial sum `p`
+    /// of the run is `partials[p]` and its copy `partials[p + 16]`, so that lane `k` of vector
+    /// `m` holds sum `(head + m * LANES + k) % 16` from `partials[head + m * LANES + k]`.
+    #[inline(always)]
+    unsafe fn run<V: Vector<Elem = T>>(self) {
+        let lanes = V::LANES;
+        let vectors = PARTIALS / lanes;
+        debug_assert!(vectors * lanes == PARTIALS && lanes <= self.inner);
+        for (start, c) in self.runs() {
+            // SAFETY: the run's vectors and elements lie within len (head < LANES <= inner)
+            // and c < channels; only a register-aligned `out` streams; the inputs are read
+            // before `out`, which may be `g`, is written; the ISA is the caller's.
+            unsafe {
+                let out = self.out.add(start);
+                // (`align_offset` may give up, with a head as long as the run.)
+                let head = head::<V>(out, self.inner, self.stream, true);
+                let head = if head < lanes { head } else { 0 };
+                let stream = self.stream && out.add(head).addr() % size_of::<V>() == 0;
+                let slope = *self.slopes.add(c);
+                let mut partials = [-T::zero(); 2 * PARTIALS];
+                for (j, sum) in partials[..head].iter_mut().enumerate() {
+                    self.one(start + j, slope, sum);
+                }
+                partials.copy_within(..head, PARTIALS);
+                let base = partials.as_mut_ptr().add(head);
+                let mut acc = [V::splat(-T::zero()); PARTIALS];
+                for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
+                    *sum = V::load(base.add(m * lanes));
+                }
+                let slope_lanes = V::splat(slope);
+                let rounds = (self.inner - head) / PARTIALS;
+                for r in 0..rounds {
+                    for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
+                        let i = start + head + r * PARTIALS + m * lanes;
+                        let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
+                        let y = self.op.lanes(x, g, slope_lanes);
+                        let term = self.term.lanes(x, g, y);
+                        *sum = super::SumAdd.lanes(term, term, *sum);
+                        let y = if self.accumulate {
+                            let old = V::load(self.out.add(i));
+                            super::Accumulate(super::reference::Copy).lanes(y, y, old)
+                        } else {
+                            y
+                        };
+                        if stream {
+                            y.stream(self.out.add(i));
+                        } else {
+                            y.store(self.out.add(i));
+                        }
+                    }
+                }
+                for (m, sum) in acc.iter().enumerate().take(vectors) {
+                    sum.store(base.add(m * lanes));
+                }
+                partials.copy_within(PARTIALS..PARTIALS + head, 0);
+                let mut sums = [T::zero(); PARTIALS];
+                sums.copy_from_slice(&partials[..PARTIALS]);
+                for j in head + rounds * PARTIALS..self.inner {
+                    self.one(start + j, slope, &mut sums[j % PARTIALS]);
+                }
+                self.finish(c, sums);
             }
         }
     }

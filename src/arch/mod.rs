@@ -17,7 +17,7 @@ use core::mem::size_of;
 
 use num_traits::Float;
 
-pub(crate) use generic::PARTIALS;
+pub(crate) use generic::{PARTIALS, combine};
 pub(crate) use ops::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
     ClipForm, Derivative, GradTerm, Leaky, LeakyBackward, LeakyDerivative, Op, PreluBackward,
@@ -995,58 +995,66 @@ pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_
     unsafe { dispatch(kernel, job) }
 }
 
-/// PReLU's backward pass (`op`, [`PreluBackward`]) over channels-last rows in one kernel
-/// call ([`generic::PreluRows`]): `io` is a backward shape (`Zip`, `ZipInPlace` or
-/// `Accumulate`, whose output it adds to) over whole rows of `slopes.len()` elements; each
-/// element reads its channel's slope, and `sums` (one per channel) gains the slope terms,
-/// column by column and row after row. Panics unless `io` is a backward shape over whole rows
-/// and `sums` has one value per slope.
+/// PReLU's backward pass (`op`, [`PreluBackward`]) in one kernel call: over channels-last
+/// rows of `slopes.len()` elements where `inner` is 1 ([`generic::PreluRows`]), over
+/// channels-first runs of `inner` elements otherwise ([`generic::RunSums`]). `io` is a
+/// backward shape (`Zip`, `ZipInPlace` or `Accumulate`, whose output it adds to) over whole
+/// periods of `slopes.len() * inner` elements; each element reads its channel's slope, and
+/// `sums` (one per channel) gains the slope terms in the documented order (column by column and
+/// row after row; run by run in 16 partial sums). Panics unless `io` is a backward shape over
+/// whole periods and `sums` has one value per slope.
 #[inline(always)]
-pub(crate) fn prelu_backward_rows<T: Float + 'static, O: Op<T>>(
+pub(crate) fn prelu_backward_sums<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
     slopes: &[T],
     sums: &mut [T],
+    inner: usize,
     plan: Plan,
 ) {
     assert_eq!(sums.len(), slopes.len(), "one sum per slope");
-    backward_rows(op, SlopeTerm, io, Some(slopes), sums, plan)
+    backward_sums(op, SlopeTerm, io, Some(slopes), sums, inner, plan)
 }
 
-/// The fused backward pass of a bias and an activation over channels-last rows in one kernel
-/// call ([`generic::PreluRows`]): `op` is the activation's backward operation, `io` a backward
-/// shape (`Zip`, `ZipInPlace` or `Accumulate`, whose output it adds to) over whole rows of
-/// `bias_grad.len()` elements, and `bias_grad` gains each column's input gradients (the
-/// results before they are added to an `Accumulate` output) row after row: the order of
-/// [`row_sums`] over the results. Panics unless `io` is a backward shape over whole rows, or
-/// if `op` reads its output.
+/// The fused backward pass of a bias and an activation in one kernel call, as
+/// [`prelu_backward_sums`]: `op` is the activation's backward operation, `io` a backward shape
+/// (`Zip`, `ZipInPlace` or `Accumulate`, whose output it adds to) over whole periods of
+/// `bias_grad.len() * inner` elements, and `bias_grad` gains each channel's input gradients
+/// (the results before they are added to an `Accumulate` output): the order of [`row_sums`]
+/// over the results for rows (`inner` 1), of [`partial_sums`] run by run otherwise. Panics
+/// unless `io` is a backward shape over whole periods, or if `op` reads its output.
 #[inline(always)]
-pub(crate) fn bias_backward_rows<T: Float + 'static, O: Op<T>>(
+pub(crate) fn bias_backward_sums<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
     bias_grad: &mut [T],
+    inner: usize,
     plan: Plan,
 ) {
     // The job passes a slope to `op` as the old output, which a backward operation ignores.
     assert!(!O::READS_OUT, "a backward operation");
-    backward_rows(op, GradTerm, io, None, bias_grad, plan)
+    backward_sums(op, GradTerm, io, None, bias_grad, inner, plan)
 }
 
-/// [`prelu_backward_rows`] and [`bias_backward_rows`]: `term` gives each element's addition
-/// to its column's sum, and `op` reads the slopes, or without them the first row of the
-/// gradient (which it ignores).
+/// [`prelu_backward_sums`] and [`bias_backward_sums`]: `term` gives each element's addition
+/// to its channel's sum, and `op` reads the slopes, or without them the gradient's first
+/// elements (which it ignores).
 #[inline(always)]
-fn backward_rows<T: Float + 'static, O: Op<T>, S: Op<T>>(
+fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
     op: O,
     term: S,
     io: Io<'_, T>,
     slopes: Option<&[T]>,
     sums: &mut [T],
+    inner: usize,
     plan: Plan,
 ) {
-    let width = sums.len();
+    let channels = sums.len();
     let len = io.len();
-    assert!(width > 0 && len.is_multiple_of(width), "whole rows");
+    assert!(
+        channels > 0 && inner > 0 && len.is_multiple_of(channels * inner),
+        "whole periods"
+    );
     let accumulate = matches!(io, Io::Accumulate { .. });
     assert!(
         matches!(
@@ -1066,27 +1074,49 @@ fn backward_rows<T: Float + 'static, O: Op<T>, S: Op<T>>(
         ..
     } = io.raw();
     let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, 3, false), separate_out);
-    // Without slopes the gradient's first row stands in: `len` is a nonzero multiple of
-    // `width`, so it holds `width` elements.
+    // Without slopes the gradient's first elements stand in: `len` is a nonzero multiple of
+    // `channels`, so it holds `channels` elements.
     let slopes = slopes.map_or(g, <[T]>::as_ptr);
-    let job = generic::PreluRows::<_, _, true, _> {
-        op,
-        term,
-        x,
-        g,
-        out,
-        len,
-        slopes,
-        sums: sums.as_mut_ptr(),
-        width,
-        accumulate,
-        stream,
-    };
-    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices
-    // (`io`'s valid for `len` elements, a multiple of `width`, the output a `&mut` borrow
-    // apart from the inputs or, in place, the gradient itself; the slopes and the sums, a
-    // `&mut` borrow of its own, valid for `width`), and only a separate output streams.
-    unsafe { dispatch(kernel, job) }
+    let sums = sums.as_mut_ptr();
+    // Both jobs below: `resolve` returns only supported kernels; the pointers come from the
+    // slices (`io`'s valid for `len` elements, a multiple of `channels * inner`, the output a
+    // `&mut` borrow apart from the inputs or, in place, the gradient itself; the slopes and
+    // the sums, a `&mut` borrow of its own, valid for `channels`), and only a separate output
+    // streams.
+    if inner == 1 {
+        let job = generic::PreluRows::<_, _, true, _> {
+            op,
+            term,
+            x,
+            g,
+            out,
+            len,
+            slopes,
+            sums,
+            width: channels,
+            accumulate,
+            stream,
+        };
+        // SAFETY: as the note above the branches says, with `width` the channel count.
+        unsafe { dispatch(kernel, job) }
+    } else {
+        let job = generic::RunSums {
+            op,
+            term,
+            x,
+            g,
+            out,
+            len,
+            slopes,
+            sums,
+            channels,
+            inner,
+            accumulate,
+            stream,
+        };
+        // SAFETY: as the note above the branches says.
+        unsafe { dispatch(kernel, job) }
+    }
 }
 
 /// Whether [`prelu_forward_rows`] keeps a row of `width` slopes in registers (one block of

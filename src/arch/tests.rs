@@ -32,7 +32,7 @@ use super::{
     ClipForm, Derivative, Fence, Io, Kernel, Leaky, LeakyBackward, LeakyDerivative, Op, Plan,
     PreluBackward, PreluForward, Relu, SimdElem, SlopeTerm, Thresholded, ThresholdedBackward,
     ThresholdedDerivative, counted, dispatch, elementwise, mask_backward, mask_forward,
-    prelu_backward_rows, prelu_forward_rows, prelu_forward_runs,
+    prelu_backward_sums, prelu_forward_rows, prelu_forward_runs,
 };
 
 #[path = "../../tests/api/common/mod.rs"]
@@ -1200,7 +1200,7 @@ fn row_sums_every_width_and_start() {
 }
 
 /// PReLU's passes over channels-last rows in one pass ([`prelu_forward_rows`],
-/// [`prelu_backward_rows`]) on every kernel: rows of whole vectors and with a scalar tail, in
+/// [`prelu_backward_sums`]) on every kernel: rows of whole vectors and with a scalar tail, in
 /// one block of registers and wider, every start, each shape and store kind (streaming rotates
 /// the rows to the output's register boundary), against the scalar rules element by element,
 /// the slope gradient summed down each column row after row, with guard cells around the
@@ -1296,7 +1296,7 @@ fn prelu_rows_every_width_and_start() {
                                 };
                                 let plan = Plan::Forced(kernel, stream);
                                 let op = PreluBackward::<false>;
-                                prelu_backward_rows(op, io, &slopes, &mut sums, plan);
+                                prelu_backward_sums(op, io, &slopes, &mut sums, 1, plan);
                                 let at = || {
                                     format!(
                                         "{kernel:?} width {width} rows {rows} start {start} \
@@ -1387,6 +1387,119 @@ fn prelu_runs_every_length_and_start() {
     if F16_RUNS {
         check::<half::f16>(0x8c);
         check::<half::bf16>(0x8d);
+    }
+}
+
+/// PReLU's backward pass over channels-first runs in one pass ([`prelu_backward_sums`] with
+/// `inner` above 1) on every kernel: runs of whole rounds of 16 and with a scalar tail, one
+/// channel and several, one period and two, every start, each shape and store kind (streaming
+/// only where every run starts on a register boundary), against the scalar rules element by
+/// element and the slope gradient in 16 partial sums per run, combined in the fixed tree, run
+/// after run, with guard cells around the output.
+#[test]
+fn prelu_run_sums_every_length_and_start() {
+    fn check<F: TestFloat + Cell>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let (inners, shapes): (&[usize], &[Shape]) = if cfg!(miri) {
+            (&[16, 37], &[Shape::Zip, Shape::Accumulate])
+        } else {
+            (
+                &[16, 17, 32, 33, 100, 8 * MAX_LANES + 3, 1027],
+                &[Shape::Zip, Shape::ZipInPlace, Shape::Accumulate],
+            )
+        };
+        for &inner in inners {
+            for channels in [1, 3] {
+                // Nonzero slopes: the operation without its zero-slope rule.
+                let slopes: Vec<F> = (0..channels)
+                    .map(|c| F::from(c as f64 / 8.0 - 1.4375).unwrap())
+                    .collect();
+                for periods in [1, 2] {
+                    let n = periods * channels * inner;
+                    let pool = Pool::<F>::new(rng.next_u64(), n);
+                    let init = rng.floats::<F>(channels);
+                    // (Under Miri, one start: its allocations start anywhere already.)
+                    for start in usize::from(cfg!(miri))..STARTS {
+                        let (x, g) = (&pool.x[start..][..n], &pool.g[STARTS - 1 - start..][..n]);
+                        let old = &pool.old[start..][..n];
+                        let mut want = init.clone();
+                        for run in 0..n / inner {
+                            let mut partials = [-F::zero(); PARTIALS];
+                            for j in 0..inner {
+                                let i = run * inner + j;
+                                let s = &mut partials[j % PARTIALS];
+                                *s = spec_sum_add(*s, SlopeTerm::of(x[i], g[i]));
+                            }
+                            let mut half = PARTIALS / 2;
+                            while half > 0 {
+                                for k in 0..half {
+                                    partials[k] = spec_sum_add(partials[k], partials[k + half]);
+                                }
+                                half /= 2;
+                            }
+                            let c = run % channels;
+                            want[c] = spec_sum_add(want[c], partials[0]);
+                        }
+                        for &shape in shapes {
+                            let want_out: Vec<F> = (0..n)
+                                .map(|i| {
+                                    let slope = slopes[(i / inner) % channels];
+                                    let y = PreluBackward::<false>.scalar(x[i], g[i], slope);
+                                    match shape {
+                                        Shape::Accumulate => crate::scalar::accumulate(old[i], y),
+                                        _ => y,
+                                    }
+                                })
+                                .collect();
+                            for &stream in shape.store_kinds() {
+                                for kernel in supported() {
+                                    let mut out = Guarded::new(old, start, Case::<F>::sentinel());
+                                    let mut sums = init.clone();
+                                    let io = match shape {
+                                        Shape::Zip => Io::Zip {
+                                            fwd: x,
+                                            grad: g,
+                                            dst: out.inner(),
+                                        },
+                                        Shape::ZipInPlace => {
+                                            out.inner().copy_from_slice(g);
+                                            Io::ZipInPlace {
+                                                fwd: x,
+                                                grad: out.inner(),
+                                            }
+                                        }
+                                        _ => Io::Accumulate {
+                                            fwd: x,
+                                            grad: g,
+                                            acc: out.inner(),
+                                        },
+                                    };
+                                    let plan = Plan::Forced(kernel, stream);
+                                    let op = PreluBackward::<false>;
+                                    prelu_backward_sums(op, io, &slopes, &mut sums, inner, plan);
+                                    let at = || {
+                                        format!(
+                                            "{kernel:?} inner {inner} channels {channels} periods \
+                                             {periods} start {start} {shape:?} stream {stream}"
+                                        )
+                                    };
+                                    assert_same_bits_at(out.checked(at), &want_out, at);
+                                    assert_same_bits_at(&sums, &want, || format!("{}: sums", at()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>(0x9a);
+    check::<f64>(0x9b);
+    // Not under Miri: the 16-bit lanes' loads and stores are the other address tests'.
+    #[cfg(feature = "half")]
+    if F16_RUNS {
+        check::<half::f16>(0x9c);
+        check::<half::bf16>(0x9d);
     }
 }
 

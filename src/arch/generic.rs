@@ -1268,17 +1268,20 @@ impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
             if !SUMS {
                 return ptr::write(self.out.add(i), self.op.scalar(x, slope, x));
             }
-            let g = *self.g.add(i);
-            let y = self.op.scalar(x, g, slope);
-            let term = self.term.scalar(x, g, y);
-            let out = if self.accumulate {
-                super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i))
-            } else {
-                y
-            };
-            ptr::write(self.out.add(i), out);
-            let sum = self.sums.add(c);
-            *sum = super::SumAdd::add(*sum, term);
+            self.summed().one(i, slope, &mut *self.sums.add(c));
+        }
+    }
+
+    /// The backward step with sums over this job's buffers.
+    #[inline(always)]
+    fn summed(&self) -> Summed<T, O, S> {
+        Summed {
+            op: self.op,
+            term: self.term,
+            x: self.x,
+            g: self.g,
+            out: self.out,
+            accumulate: self.accumulate,
         }
     }
 }
@@ -1382,20 +1385,11 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
     unsafe fn lanes<V: Vector<Elem = T>>(&self, i: usize, slope: V, sum: &mut V) -> V {
         // SAFETY: the vector lies within the buffers; the ISA is the caller's.
         unsafe {
-            let x = V::load(self.x.add(i));
             if !SUMS {
+                let x = V::load(self.x.add(i));
                 return self.op.lanes(x, slope, x);
             }
-            let g = V::load(self.g.add(i));
-            let y = self.op.lanes(x, g, slope);
-            let term = self.term.lanes(x, g, y);
-            *sum = super::SumAdd.lanes(term, term, *sum);
-            if self.accumulate {
-                let old = V::load(self.out.add(i));
-                super::Accumulate(super::reference::Copy).lanes(y, y, old)
-            } else {
-                y
-            }
+            self.summed().lanes(i, slope, sum)
         }
     }
 
@@ -1785,50 +1779,32 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
     }
 }
 
-/// A backward pass over channels-first runs in one pass, each run of `inner` elements with its
-/// channel's slope (run `r` is channel `r % channels`), the fused form of the tile passes that
-/// [`Partials`] sums.
-///
-/// For element `j` of a run in channel `c`: `y = op(x, g, slopes[c])`, `out = y` (or `y` added
-/// to the old `out` with [`Accumulate`]'s rule where `accumulate`), and the run's partial sum
-/// `j % 16` gains `term(x, g, y)` with [`SumAdd`]'s rule, in element order; at the run's end,
-/// `sums[c]` gains the partial sums [`combine`]d: the order of [`Partials`] over each run's
-/// terms, run after run. The term is PReLU's slope term ([`SlopeTerm`]), or for the fused bias
-/// backward pass, whose `op` ignores the slope, `y` itself ([`GradTerm`]).
-///
-/// `x` and `g` are valid for reading and `out` for reading and writing `len` elements, a
-/// multiple of `inner` (`g` may be `out`; otherwise apart); `slopes` for reading and `sums`
-/// for reading and writing `channels`, apart from the rest. `stream` only with a separate
-/// `out`, which does not accumulate.
+/// One element or vector of a backward pass with sums ([`PreluRows`] with `SUMS`, [`RunSums`]):
+/// `y = op(x, g, slope)`, the output `y` (or `y` added to the old `out` with [`Accumulate`]'s
+/// rule where `accumulate`), and the sum gains `term(x, g, y)` with [`SumAdd`]'s rule. `x` and
+/// `g` are valid for reading and `out` for reading and writing the elements the caller names
+/// (`g` may be `out`; otherwise apart).
 ///
 /// [`Accumulate`]: super::Accumulate
 /// [`SumAdd`]: super::SumAdd
-/// [`SlopeTerm`]: super::SlopeTerm
-/// [`GradTerm`]: super::GradTerm
-pub(super) struct RunSums<T, O, S> {
+#[derive(Clone, Copy)]
+pub(super) struct Summed<T, O, S> {
     pub(super) op: O,
     pub(super) term: S,
     pub(super) x: *const T,
     pub(super) g: *const T,
     pub(super) out: *mut T,
-    pub(super) len: usize,
-    pub(super) slopes: *const T,
-    pub(super) sums: *mut T,
-    pub(super) channels: usize,
-    pub(super) inner: usize,
     pub(super) accumulate: bool,
-    pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
-    /// The result for element `i` with slope `slope`, stored (or added) to `out[i]`; `sum`
-    /// gains its term.
+impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
+    /// The step for element `i` with slope `slope`: writes `out[i]`, adds the term to `sum`.
     ///
     /// # Safety
-    /// The pointers are valid as the type documents; `i < len`.
+    /// The pointers are valid for element `i` as the type documents.
     #[inline(always)]
     unsafe fn one(&self, i: usize, slope: T, sum: &mut T) {
-        // SAFETY: i < len, within the buffers; `x` and `g` are read before `out`, which may be
+        // SAFETY: the caller's obligations; `x` and `g` are read before `out`, which may be
         // `g`, is written.
         unsafe {
             let (x, g) = (*self.x.add(i), *self.g.add(i));
@@ -1843,6 +1819,74 @@ impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
         }
     }
 
+    /// The output for the vector of elements from `i` with slopes `slope`, for the caller to
+    /// store; `sum` gains the terms.
+    ///
+    /// # Safety
+    /// The pointers are valid for the vector as the type documents; the ISA is the caller's.
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(&self, i: usize, slope: V, sum: &mut V) -> V
+    where
+        T: SimdElem,
+    {
+        // SAFETY: the caller's obligations.
+        unsafe {
+            let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
+            let y = self.op.lanes(x, g, slope);
+            let term = self.term.lanes(x, g, y);
+            *sum = super::SumAdd.lanes(term, term, *sum);
+            if self.accumulate {
+                let old = V::load(self.out.add(i));
+                super::Accumulate(super::reference::Copy).lanes(y, y, old)
+            } else {
+                y
+            }
+        }
+    }
+
+    /// The step on element type `U`.
+    #[inline(always)]
+    fn cast<U: Float>(self) -> Summed<U, O::Cast<U>, S::Cast<U>> {
+        Summed {
+            op: self.op.cast(),
+            term: self.term.cast(),
+            x: self.x.cast(),
+            g: self.g.cast(),
+            out: self.out.cast(),
+            accumulate: self.accumulate,
+        }
+    }
+}
+
+/// A backward pass over channels-first runs in one pass, each run of `inner` elements with its
+/// channel's slope (run `r` is channel `r % channels`), the fused form of the tile passes that
+/// [`Partials`] sums.
+///
+/// For element `j` of a run in channel `c`, the `step` ([`Summed`]) with slope `slopes[c]`,
+/// the run's partial sum `j % 16` gaining the term, in element order; at the run's end,
+/// `sums[c]` gains the partial sums [`combine`]d with [`SumAdd`]'s rule: the order of
+/// [`Partials`] over each run's terms, run after run. The term is PReLU's slope term
+/// ([`SlopeTerm`]), or for the fused bias backward pass, whose `op` ignores the slope, the
+/// input gradient itself ([`GradTerm`]).
+///
+/// The step's buffers are valid for `len` elements, a multiple of `inner`; `slopes` for
+/// reading and `sums` for reading and writing `channels`, apart from the rest. `stream` only
+/// with a separate `out`, which does not accumulate.
+///
+/// [`SumAdd`]: super::SumAdd
+/// [`SlopeTerm`]: super::SlopeTerm
+/// [`GradTerm`]: super::GradTerm
+pub(super) struct RunSums<T, O, S> {
+    pub(super) step: Summed<T, O, S>,
+    pub(super) len: usize,
+    pub(super) slopes: *const T,
+    pub(super) sums: *mut T,
+    pub(super) channels: usize,
+    pub(super) inner: usize,
+    pub(super) stream: bool,
+}
+
+impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
     /// Adds a run's partial sums to its channel's sum.
     ///
     /// # Safety
@@ -1870,17 +1914,12 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
     #[inline(always)]
     fn on<U: SimdElem>(self) -> RunSums<U, O::Cast<U>, S::Cast<U>> {
         RunSums {
-            op: self.op.cast(),
-            term: self.term.cast(),
-            x: self.x.cast(),
-            g: self.g.cast(),
-            out: self.out.cast(),
+            step: self.step.cast(),
             len: self.len,
             slopes: self.slopes.cast(),
             sums: self.sums.cast(),
             channels: self.channels,
             inner: self.inner,
-            accumulate: self.accumulate,
             stream: self.stream,
         }
     }
@@ -1892,7 +1931,7 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
             unsafe {
                 let slope = *self.slopes.add(c);
                 for j in 0..self.inner {
-                    self.one(start + j, slope, &mut partials[j % PARTIALS]);
+                    self.step.one(start + j, slope, &mut partials[j % PARTIALS]);
                 }
                 self.finish(c, partials);
             }
@@ -1915,7 +1954,7 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
             // and c < channels; only a register-aligned `out` streams; the inputs are read
             // before `out`, which may be `g`, is written; the ISA is the caller's.
             unsafe {
-                let out = self.out.add(start);
+                let out = self.step.out.add(start);
                 // (`align_offset` may give up, with a head as long as the run.)
                 let head = head::<V>(out, self.inner, self.stream, true);
                 let head = if head < lanes { head } else { 0 };
@@ -1923,7 +1962,7 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 let slope = *self.slopes.add(c);
                 let mut partials = [-T::zero(); 2 * PARTIALS];
                 for (j, sum) in partials[..head].iter_mut().enumerate() {
-                    self.one(start + j, slope, sum);
+                    self.step.one(start + j, slope, sum);
                 }
                 partials.copy_within(..head, PARTIALS);
                 let base = partials.as_mut_ptr().add(head);
@@ -1936,20 +1975,11 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 for r in 0..rounds {
                     for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
                         let i = start + head + r * PARTIALS + m * lanes;
-                        let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
-                        let y = self.op.lanes(x, g, slope_lanes);
-                        let term = self.term.lanes(x, g, y);
-                        *sum = super::SumAdd.lanes(term, term, *sum);
-                        let y = if self.accumulate {
-                            let old = V::load(self.out.add(i));
-                            super::Accumulate(super::reference::Copy).lanes(y, y, old)
-                        } else {
-                            y
-                        };
+                        let y = self.step.lanes(i, slope_lanes, sum);
                         if stream {
-                            y.stream(self.out.add(i));
+                            y.stream(self.step.out.add(i));
                         } else {
-                            y.store(self.out.add(i));
+                            y.store(self.step.out.add(i));
                         }
                     }
                 }
@@ -1960,7 +1990,7 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 let mut sums = [T::zero(); PARTIALS];
                 sums.copy_from_slice(&partials[..PARTIALS]);
                 for j in head + rounds * PARTIALS..self.inner {
-                    self.one(start + j, slope, &mut sums[j % PARTIALS]);
+                    self.step.one(start + j, slope, &mut sums[j % PARTIALS]);
                 }
                 self.finish(c, sums);
             }

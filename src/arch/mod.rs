@@ -1100,18 +1100,21 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
         // SAFETY: as the note above the branches says, with `width` the channel count.
         unsafe { dispatch(kernel, job) }
     } else {
-        let job = generic::RunSums {
+        let step = generic::Summed {
             op,
             term,
             x,
             g,
             out,
+            accumulate,
+        };
+        let job = generic::RunSums {
+            step,
             len,
             slopes,
             sums,
             channels,
             inner,
-            accumulate,
             stream,
         };
         // SAFETY: as the note above the branches says.

@@ -177,6 +177,27 @@ impl Shape {
         }
     }
 
+    /// The backward pass's `Io` of this shape from `x` and `g` into `out`: `Zip`, `ZipInPlace`
+    /// on `out` once it holds `g`, or `Accumulate` (any other shape) into `out` as it is.
+    fn backward_io<'a, F: Copy>(self, x: &'a [F], g: &'a [F], out: &'a mut [F]) -> Io<'a, F> {
+        match self {
+            Shape::Zip => Io::Zip {
+                fwd: x,
+                grad: g,
+                dst: out,
+            },
+            Shape::ZipInPlace => {
+                out.copy_from_slice(g);
+                Io::ZipInPlace { fwd: x, grad: out }
+            }
+            _ => Io::Accumulate {
+                fwd: x,
+                grad: g,
+                acc: out,
+            },
+        }
+    }
+
     /// Runs `op` with `kernel` over `x` and `g`; `out` holds the output's previous values
     /// (read by `Accumulate`) and receives the result.
     fn run<F: TestFloat, O: Op<F>>(
@@ -188,40 +209,11 @@ impl Shape {
         g: &[F],
         out: &mut [F],
     ) {
+        let plan = Plan::Forced(kernel, stream);
         match self {
-            Shape::Map => elementwise(
-                op,
-                Io::Map { src: x, dst: out },
-                Plan::Forced(kernel, stream),
-            ),
-            Shape::InPlace => {
-                out.copy_from_slice(x);
-                elementwise(op, Io::InPlace(out), Plan::Forced(kernel, stream))
-            }
-            Shape::Zip => {
-                let io = Io::Zip {
-                    fwd: x,
-                    grad: g,
-                    dst: out,
-                };
-                elementwise(op, io, Plan::Forced(kernel, stream))
-            }
-            Shape::ZipInPlace => {
-                out.copy_from_slice(g);
-                elementwise(
-                    op,
-                    Io::ZipInPlace { fwd: x, grad: out },
-                    Plan::Forced(kernel, stream),
-                )
-            }
-            Shape::Accumulate => {
-                let io = Io::Accumulate {
-                    fwd: x,
-                    grad: g,
-                    acc: out,
-                };
-                elementwise(Accumulate(op), io, Plan::Forced(kernel, stream))
-            }
+            Shape::Map | Shape::InPlace => elementwise(op, self.forward_io(x, out), plan),
+            Shape::Accumulate => elementwise(Accumulate(op), self.backward_io(x, g, out), plan),
+            Shape::Zip | Shape::ZipInPlace => elementwise(op, self.backward_io(x, g, out), plan),
         }
     }
 
@@ -1275,25 +1267,7 @@ fn prelu_rows_every_width_and_start() {
                             for kernel in supported() {
                                 let mut out = Guarded::new(old, start, Case::<F>::sentinel());
                                 let mut sums = init.clone();
-                                let io = match shape {
-                                    Shape::Zip => Io::Zip {
-                                        fwd: x,
-                                        grad: g,
-                                        dst: out.inner(),
-                                    },
-                                    Shape::ZipInPlace => {
-                                        out.inner().copy_from_slice(g);
-                                        Io::ZipInPlace {
-                                            fwd: x,
-                                            grad: out.inner(),
-                                        }
-                                    }
-                                    _ => Io::Accumulate {
-                                        fwd: x,
-                                        grad: g,
-                                        acc: out.inner(),
-                                    },
-                                };
+                                let io = shape.backward_io(x, g, out.inner());
                                 let plan = Plan::Forced(kernel, stream);
                                 let op = PreluBackward::<false>;
                                 prelu_backward_sums(op, io, &slopes, &mut sums, 1, plan);
@@ -1455,25 +1429,7 @@ fn prelu_run_sums_every_length_and_start() {
                                 for kernel in supported() {
                                     let mut out = Guarded::new(old, start, Case::<F>::sentinel());
                                     let mut sums = init.clone();
-                                    let io = match shape {
-                                        Shape::Zip => Io::Zip {
-                                            fwd: x,
-                                            grad: g,
-                                            dst: out.inner(),
-                                        },
-                                        Shape::ZipInPlace => {
-                                            out.inner().copy_from_slice(g);
-                                            Io::ZipInPlace {
-                                                fwd: x,
-                                                grad: out.inner(),
-                                            }
-                                        }
-                                        _ => Io::Accumulate {
-                                            fwd: x,
-                                            grad: g,
-                                            acc: out.inner(),
-                                        },
-                                    };
+                                    let io = shape.backward_io(x, g, out.inner());
                                     let plan = Plan::Forced(kernel, stream);
                                     let op = PreluBackward::<false>;
                                     prelu_backward_sums(op, io, &slopes, &mut sums, inner, plan);

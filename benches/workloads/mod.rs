@@ -455,6 +455,88 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             ],
         },
         Workload {
+            name: "relu_forward_biased_nchw",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                let (layout, n) = nchw(x.len());
+                let bias = &bias::<T>()[..layout.channels()];
+                Relu.forward_biased(&x[..n], bias, layout, &mut o[..n])
+            },
+            naive: |x, _, o| {
+                let ((layout, n), bias) = (nchw(x.len()), bias::<T>());
+                for (i, (o, &x)) in o[..n].iter_mut().zip(x).enumerate() {
+                    *o = (x + bias[layout.channel_of(i)]).max(T::zero());
+                }
+            },
+            // The same elements as the pass: the largest whole number of images.
+            references: vec![
+                ("two_passes", |x, _, o| {
+                    let ((layout, n), bias) = (nchw(x.len()), bias::<T>());
+                    let runs = o[..n]
+                        .chunks_mut(layout.inner())
+                        .zip(x.chunks(layout.inner()));
+                    for (r, (o, x)) in runs.enumerate() {
+                        let b = bias[r % layout.channels()];
+                        for (o, &x) in o.iter_mut().zip(x) {
+                            *o = x + b;
+                        }
+                    }
+                    rectify::relu_in_place(&mut o[..n]);
+                }),
+                ("memcpy", |x, _, o| {
+                    let n = nchw(x.len()).1;
+                    o[..n].copy_from_slice(&x[..n])
+                }),
+                ("copy_stream", |x, _, o| {
+                    let n = nchw(x.len()).1;
+                    rectify::__bench::copy(&x[..n], &mut o[..n], true)
+                }),
+            ],
+        },
+        Workload {
+            name: "relu_backward_biased_nchw",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let (layout, n) = nchw(x.len());
+                let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                let bias_grad = &mut bias_grad[..layout.channels()];
+                Relu.backward_biased(&x[..n], &g[..n], layout, &mut o[..n], bias_grad);
+                black_box(bias_grad);
+            },
+            naive: |x, g, o| {
+                let (layout, n) = nchw(x.len());
+                let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                for (i, ((o, &x), &g)) in o[..n].iter_mut().zip(x).zip(g).enumerate() {
+                    *o = if x > T::zero() { g } else { T::zero() };
+                    let c = layout.channel_of(i);
+                    bias_grad[c] = bias_grad[c] + *o;
+                }
+                black_box(bias_grad);
+            },
+            references: vec![
+                ("two_passes", |x, g, o| {
+                    let (layout, n) = nchw(x.len());
+                    rectify::relu_backward(&x[..n], &g[..n], &mut o[..n]);
+                    let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+                    for (r, run) in o[..n].chunks(layout.inner()).enumerate() {
+                        let c = r % layout.channels();
+                        bias_grad[c] = run.iter().fold(bias_grad[c], |s, &v| s + v);
+                    }
+                    black_box(bias_grad);
+                }),
+                ("sum", |x, g, o| {
+                    let n = nchw(x.len()).1;
+                    rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], false)
+                }),
+                ("sum_stream", |x, g, o| {
+                    let n = nchw(x.len()).1;
+                    rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], true)
+                }),
+            ],
+        },
+        Workload {
             name: "prelu_forward_dense",
             traffic: 2,
             in_place: false,

@@ -178,8 +178,9 @@
 //!   slices pay nothing for dispatch; every method takes this path, the counting and masked
 //!   passes included.
 //! - Operations with a separate output that touch at least five eighths of the last-level cache
-//!   the CPU reports (inputs, output and mask; CPUID on x86-64, 40 MiB where no size is known;
-//!   each chunk of a `Parallel` pass by its own size) write it
+//!   the CPU reports, capped at 20 times its level-2 cache (inputs, output and mask; CPUID on
+//!   x86-64, 40 MiB where no size is known; each chunk of a `Parallel` pass by its own size)
+//!   write it
 //!   with streaming (non-temporal) stores, which skip reading each output line first; a store
 //!   fence ends them, so the data is visible to other threads when the call returns. In-place
 //!   operations and smaller buffers use ordinary stores and stay in cache.

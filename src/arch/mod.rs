@@ -62,9 +62,11 @@ const STREAM_MIN_BYTES_FALLBACK: usize = 40 << 20;
 
 /// Operations with a separate output switch to streaming (non-temporal) stores once they touch
 /// at least this many bytes (inputs, output and mask together): five eighths of the last-level
-/// cache the CPU reports, or [`STREAM_MIN_BYTES_FALLBACK`]. Past that point the output does not
-/// stay in the cache anyway, and streaming skips the read of each output line before it is
-/// written; in cache streaming loses, since the next pass would find the output there.
+/// cache the CPU reports, but no more than [`LEVEL2_MULTIPLE`] times its level-2 cache (a
+/// core's own), or [`STREAM_MIN_BYTES_FALLBACK`] where it reports no caches. Past that point
+/// the output does not stay in the cache anyway, and streaming skips the read of each output
+/// line before it is written; in cache streaming loses, since the next pass would find the
+/// output there.
 ///
 /// `Parallel` splits a pass into chunks that each decide by their own bytes. Two chunks of
 /// half the cache each keep their data in it (two cores read the cache faster than one): on
@@ -75,24 +77,33 @@ const STREAM_MIN_BYTES_FALLBACK: usize = 40 << 20;
 /// stays out of the two-chunk case with little to lose on one thread (the `streaming` report
 /// of `examples/throughput.rs` measures it).
 ///
+/// The cap: a server's last-level cache is shared by all its cores, and in a virtual machine
+/// with the host's other guests, so a large one tells little about what one core keeps. Where
+/// the measured crossover was far below five eighths of it, it was at most 20 times the
+/// level-2 cache: 32-40 MiB on the Sapphire Rapids VM (2 MiB L2), about 3 MiB on the Emerald
+/// Rapids VM (2 MiB L2, 260 MiB L3); on the AMD VMs five eighths of the L3 is the smaller
+/// (20 MiB, against 20 MiB from their 1 MiB L2 on Zen 4 and Zen 5), so the cap changes nothing
+/// there, and keeps the Zen 4 two-chunk case above out of streaming.
+///
 /// Measured with an f32 copy on the kernel loop, medians of 15 interleaved rounds, streaming
 /// vs ordinary stores, by bytes touched (the rule's threshold in brackets):
-/// - 2-core AMD EPYC Zen 4 VM, 32 MiB L3 [20 MiB], AVX-512 kernel, one thread (two runs) and
-///   two threads each copying half: 0.58/0.57 and 0.75/0.80 at 4 MiB, 1.07/0.85 and 0.69/0.61 at 16 MiB,
-///   1.19/1.00 and 0.97/0.66 at 20 MiB, 1.70/1.18 and 1.18/1.00 at 24 MiB, 1.58/1.43 and
-///   1.21/0.97 at 32 MiB, 1.49/1.57 and 1.30/1.34 at 64 MiB;
-/// - 2-core AMD EPYC Zen 5 VM, 32 MiB L3 reported, AVX2 (the threshold was half the L3 then):
-///   0.66x at 4 MiB, 0.75x at 8 MiB, 0.93x at 12 MiB, 1.25x at 16 MiB, 1.23x at 24 MiB, 1.47x at 32 MiB, 1.51x at 64 MiB;
-/// - 2-core AMD EPYC Zen 3 VM, 32 MiB L3: at 32 MiB touched the ordinary stores ran
-///   at 0.70x of the streaming copy (issue 15);
-/// - the Sapphire Rapids VM above: crossing over between 32 and 40 MiB;
+/// - 2-core AMD EPYC Zen 4 VM, 32 MiB L3, 1 MiB L2 [20 MiB], AVX-512 kernel, one thread (two
+///   runs) and two threads each copying half: 0.58/0.57 and 0.75/0.80 at 4 MiB, 1.07/0.85 and
+///   0.69/0.61 at 16 MiB, 1.19/1.00 and 0.97/0.66 at 20 MiB, 1.70/1.18 and 1.18/1.00 at 24 MiB,
+///   1.58/1.43 and 1.21/0.97 at 32 MiB, 1.49/1.57 and 1.30/1.34 at 64 MiB;
+/// - 2-core AMD EPYC Zen 5 VM, 32 MiB L3 reported, 1 MiB L2, AVX2 [20 MiB; the threshold was
+///   half the L3 then]: 0.66x at 4 MiB, 0.75x at 8 MiB, 0.93x at 12 MiB, 1.25x at 16 MiB, 1.23x
+///   at 24 MiB, 1.47x at 32 MiB, 1.51x at 64 MiB;
+/// - 2-core AMD EPYC Zen 3 VM, 32 MiB L3, 512 KiB L2 [10 MiB]: at 32 MiB touched the ordinary
+///   stores ran at 0.70x of the streaming copy (issue 15);
+/// - the Sapphire Rapids VM above [40 MiB]: crossing over between 32 and 40 MiB;
 /// - 2-core Intel Xeon VM (Emerald Rapids, family 6 model 207), 2 MiB L2 per core, 260 MiB L3
-///   reported as shared by its 2 threads [162 MiB], AVX-512 kernel, one thread and two: 0.61
-///   and 1.04 at 1 MiB, 0.85/1.16 at 2 MiB, 1.32/1.19 at 3 MiB, 1.40/1.20 at 4 MiB, 1.27/1.20 at
-///   16 MiB, 1.37/1.31 at 32 MiB, 1.70/1.70 at 64 MiB, 2.09/2.20 at 128 MiB, 1.55/1.68 at
-///   256 MiB (the AVX2 kernel alike). Streaming wins from just past the L2 there: the
-///   reported L3, the host's and shared with its other guests, holds nothing this guest can
-///   count on, and this rule waits for 162 MiB where 3 MiB would do on that machine.
+///   reported as shared by its 2 threads [40 MiB; 162 MiB without the cap], AVX-512 kernel, one
+///   thread and two: 0.60/0.91 at 1 MiB, 0.91/0.93 at 2 MiB, 1.32/1.07 at 3 MiB, 1.40/1.16 at
+///   4 MiB, 1.23/1.18 at 16 MiB, 1.34/1.32 at 32 MiB, 1.43/1.36 at 40 MiB, 1.46/1.34 at 48 MiB,
+///   1.66/1.55 at 64 MiB, 2.13/1.94 at 128 MiB (the AVX2 kernel alike). Streaming wins from
+///   just past the L2 there: no rule from the sizes alone tells this machine from the Zen 4
+///   VM, where streaming loses at 4 MiB, so the cap takes the larger crossover.
 #[inline]
 fn stream_min_bytes() -> usize {
     use core::sync::atomic::{AtomicUsize, Ordering};
@@ -100,7 +111,7 @@ fn stream_min_bytes() -> usize {
     static MIN_BYTES: AtomicUsize = AtomicUsize::new(0);
     match MIN_BYTES.load(Ordering::Relaxed) {
         0 => {
-            let min = last_level_cache_bytes().map_or(STREAM_MIN_BYTES_FALLBACK, |llc| llc / 8 * 5);
+            let min = stream_min_for(cache_sizes());
             MIN_BYTES.store(min, Ordering::Relaxed);
             min
         }
@@ -108,14 +119,41 @@ fn stream_min_bytes() -> usize {
     }
 }
 
-/// The size of the largest data cache the CPU reports, if it reports one of at least 1 MiB
-/// (anything smaller is a virtual machine's placeholder, not a cache to plan around).
-fn last_level_cache_bytes() -> Option<usize> {
+/// How many times a core's level-2 cache [`stream_min_bytes`] waits for at most.
+const LEVEL2_MULTIPLE: usize = 20;
+
+/// [`stream_min_bytes`]' rule for the caches a CPU reports.
+fn stream_min_for(caches: Caches) -> usize {
+    let Some(last) = caches.last else {
+        return STREAM_MIN_BYTES_FALLBACK;
+    };
+    let min = last / 8 * 5;
+    caches
+        .level2
+        .map_or(min, |l2| min.min(l2.saturating_mul(LEVEL2_MULTIPLE)))
+}
+
+/// Sizes in bytes of the data or unified caches a CPU reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Caches {
+    /// The level-2 cache, a core's own on current x86-64 CPUs.
+    pub(crate) level2: Option<usize>,
+    /// The cache of the highest level.
+    pub(crate) last: Option<usize>,
+}
+
+/// The caches this CPU reports, each only where it is at least 256 KiB (the level 2) or
+/// 1 MiB (the last level): anything smaller is a virtual machine's placeholder, not a cache to
+/// plan around.
+fn cache_sizes() -> Caches {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    let bytes = x86_64::last_level_cache_bytes();
+    let caches = x86_64::caches();
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let bytes: Option<usize> = None;
-    bytes.filter(|&b| b >= 1 << 20)
+    let caches = Caches::default();
+    Caches {
+        level2: caches.level2.filter(|&b| b >= 256 << 10),
+        last: caches.last.filter(|&b| b >= 1 << 20),
+    }
 }
 
 /// A vector of `LANES` floats in one SIMD register, with the few operations the kernels need.

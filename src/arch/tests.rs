@@ -1654,12 +1654,14 @@ fn cache_list(cells: &[[u32; 3]]) -> impl Fn(u32) -> [u32; 3] + '_ {
     move |sub| cells.get(sub as usize).copied().unwrap_or([0; 3])
 }
 
-/// The decoder reads sizes from the fields, skips instruction caches, takes the highest level
-/// and stops at the end of the list (or after 16 subleaves).
+/// The decoder reads sizes from the fields, skips instruction caches, takes the level 2 and the
+/// highest level, and stops at the end of the list (or after 16 subleaves).
 #[test]
 #[cfg(target_arch = "x86_64")]
 fn cpuid_caches_decode() {
+    use super::Caches;
     use super::x86_64::decode_caches;
+    let caches = |level2, last| Caches { level2, last };
     // A Zen-like list: 32 KiB L1d, 32 KiB L1i, 1 MiB L2, 32 MiB L3.
     let zen = [
         cache_subleaf(1, 1, 8, 64, 64),
@@ -1667,18 +1669,25 @@ fn cpuid_caches_decode() {
         cache_subleaf(3, 2, 16, 64, 1024),
         cache_subleaf(3, 3, 16, 64, 32 << 10),
     ];
-    assert_eq!(decode_caches(cache_list(&zen)), Some(32 << 20));
+    assert_eq!(
+        decode_caches(cache_list(&zen)),
+        caches(Some(1 << 20), Some(32 << 20))
+    );
     // The highest level wins wherever it is listed; instruction caches never count.
     let reordered = [
         cache_subleaf(3, 3, 12, 64, 2048),
         cache_subleaf(1, 1, 12, 64, 64),
         cache_subleaf(2, 4, 16, 64, 1 << 20),
+        cache_subleaf(3, 2, 16, 64, 2048),
     ];
-    assert_eq!(decode_caches(cache_list(&reordered)), Some(12 * 64 * 2048));
-    assert_eq!(decode_caches(cache_list(&[])), None);
+    assert_eq!(
+        decode_caches(cache_list(&reordered)),
+        caches(Some(2 << 20), Some(12 * 64 * 2048))
+    );
+    assert_eq!(decode_caches(cache_list(&[])), caches(None, None));
     assert_eq!(
         decode_caches(cache_list(&[cache_subleaf(2, 1, 8, 64, 64)])),
-        None
+        caches(None, None)
     );
     // A list that never ends is read 16 subleaves deep.
     let asked = std::cell::Cell::new(0);
@@ -1686,17 +1695,36 @@ fn cpuid_caches_decode() {
         asked.set(asked.get().max(sub + 1));
         cache_subleaf(3, 2, 16, 64, 1024)
     };
-    assert_eq!(decode_caches(endless), Some(1 << 20));
+    assert_eq!(decode_caches(endless), caches(Some(1 << 20), Some(1 << 20)));
     assert_eq!(asked.get(), 16);
 }
 
-/// The last-level cache CPUID reports is the one Linux reports (from the same registers, read
-/// by independent code), and the streaming threshold is half of it.
+/// The streaming threshold's rule on the caches of the machines its docs give: five eighths
+/// of the last level, at most 20 times the level 2, the fallback without caches.
+#[test]
+fn streaming_threshold_rule() {
+    use super::{Caches, STREAM_MIN_BYTES_FALLBACK, stream_min_for};
+    const MIB: usize = 1 << 20;
+    let rule = |level2: Option<usize>, last: Option<usize>| stream_min_for(Caches { level2, last });
+    // Zen 4 and Zen 5: the L3's five eighths and the cap agree.
+    assert_eq!(rule(Some(MIB), Some(32 * MIB)), 20 * MIB);
+    // Zen 3: the cap.
+    assert_eq!(rule(Some(MIB / 2), Some(32 * MIB)), 10 * MIB);
+    // Emerald Rapids VM: the cap, where the L3 alone gives 162.5 MiB.
+    assert_eq!(rule(Some(2 * MIB), Some(260 * MIB)), 40 * MIB);
+    assert_eq!(rule(None, Some(260 * MIB)), 260 * MIB / 8 * 5);
+    assert_eq!(rule(Some(2 * MIB), None), STREAM_MIN_BYTES_FALLBACK);
+    assert_eq!(rule(None, None), STREAM_MIN_BYTES_FALLBACK);
+}
+
+/// The caches CPUID reports are the ones Linux reports (from the same registers, read by
+/// independent code), and the streaming threshold follows its rule for them.
 #[test]
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #[cfg_attr(miri, ignore = "Miri cannot run CPUID")]
-fn streaming_threshold_follows_the_last_level_cache() {
-    let mut linux: Option<(u32, usize)> = None;
+fn streaming_threshold_follows_the_caches() {
+    let mut linux = super::Caches::default();
+    let mut last_level = 0;
     for index in 0.. {
         let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");
         let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}"));
@@ -1710,16 +1738,25 @@ fn streaming_threshold_follows_the_last_level_cache() {
             .expect("sizes in KiB")
             .parse()
             .unwrap();
-        if kind.trim() != "Instruction" && linux.is_none_or(|(l, _)| level > l) {
-            linux = Some((level, kib << 10));
+        if kind.trim() == "Instruction" {
+            continue;
+        }
+        if level == 2 {
+            linux.level2 = Some(kib << 10);
+        }
+        if linux.last.is_none() || level > last_level {
+            (linux.last, last_level) = (Some(kib << 10), level);
         }
     }
-    let Some((_, linux_bytes)) = linux else {
+    if linux.last.is_none() {
         std::eprintln!("no cache information in /sys: nothing to compare");
         return;
-    };
-    assert_eq!(super::x86_64::last_level_cache_bytes(), Some(linux_bytes));
-    assert_eq!(super::stream_min_bytes(), linux_bytes / 8 * 5);
+    }
+    assert_eq!(super::x86_64::caches(), linux);
+    assert_eq!(
+        super::stream_min_bytes(),
+        super::stream_min_for(super::cache_sizes())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

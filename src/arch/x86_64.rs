@@ -4,7 +4,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Body, SimdElem, Vector};
+use super::{Body, Caches, SimdElem, Vector};
 
 /// Whether this CPU has every target feature named: detected at run time with `std`, at compile
 /// time without.
@@ -35,10 +35,10 @@ pub(super) fn has_avx512() -> bool {
     has_feature!("avx512f")
 }
 
-/// The size in bytes of the highest-level data or unified cache that CPUID describes (leaf 4 on
-/// Intel, leaf `0x8000_001D` on AMD; the same layout), or `None` where it describes none.
+/// The data or unified caches that CPUID describes (leaf 4 on Intel, leaf `0x8000_001D` on AMD;
+/// the same layout), empty where it describes none.
 #[cfg_attr(miri, allow(dead_code))]
-pub(super) fn last_level_cache_bytes() -> Option<usize> {
+pub(super) fn caches() -> Caches {
     // `__cpuid_count` became a safe function after this crate's MSRV: the block is needed there
     // and redundant on newer compilers.
     #[allow(unused_unsafe)]
@@ -50,23 +50,26 @@ pub(super) fn last_level_cache_bytes() -> Option<usize> {
     };
     let max_basic = cpuid(0, 0)[0];
     let max_extended = cpuid(0x8000_0000, 0)[0];
-    let from_leaf4 = (max_basic >= 4)
-        .then(|| decode_caches(|sub| cpuid(4, sub)))
-        .flatten();
-    from_leaf4.or_else(|| {
-        (max_extended >= 0x8000_001D)
-            .then(|| decode_caches(|sub| cpuid(0x8000_001D, sub)))
-            .flatten()
-    })
+    let from_leaf4 = if max_basic >= 4 {
+        decode_caches(|sub| cpuid(4, sub))
+    } else {
+        Caches::default()
+    };
+    if from_leaf4.last.is_none() && max_extended >= 0x8000_001D {
+        decode_caches(|sub| cpuid(0x8000_001D, sub))
+    } else {
+        from_leaf4
+    }
 }
 
-/// The size of the highest-level data or unified cache among the subleaves of a
+/// The level-2 and the highest-level data or unified caches among the subleaves of a
 /// deterministic-cache-parameters leaf, given as `[eax, ebx, ecx]` per subleaf: type in eax
 /// bits 0-4 (0 ends the list, 2 is an instruction cache), level in bits 5-7; ways, partitions
 /// and line size minus one in ebx bits 22-31, 12-21 and 0-11; sets minus one in ecx.
 #[cfg_attr(miri, allow(dead_code))]
-pub(super) fn decode_caches(subleaf: impl Fn(u32) -> [u32; 3]) -> Option<usize> {
-    let mut best: Option<(u32, usize)> = None;
+pub(super) fn decode_caches(subleaf: impl Fn(u32) -> [u32; 3]) -> Caches {
+    let mut caches = Caches::default();
+    let mut last_level = 0;
     // Real CPUs list at most five or six caches; the bound guards against a hypervisor that
     // never ends the list.
     for sub in 0..16 {
@@ -84,11 +87,14 @@ pub(super) fn decode_caches(subleaf: impl Fn(u32) -> [u32; 3]) -> Option<usize> 
         let line = (ebx & 0xfff) as usize + 1;
         let sets = ecx as usize + 1;
         let bytes = ways * partitions * line * sets;
-        if best.is_none_or(|(l, _)| level > l) {
-            best = Some((level, bytes));
+        if level == 2 {
+            caches.level2 = Some(bytes);
+        }
+        if caches.last.is_none() || level > last_level {
+            (caches.last, last_level) = (Some(bytes), level);
         }
     }
-    best.map(|(_, bytes)| bytes)
+    caches
 }
 
 /// Runs `body` with the SSE2 lanes of `T`.

@@ -1,4 +1,5 @@
-//! `Parallel` (feature `rayon`): every method against the wrapped activation's, bit for bit
+//! `Parallel` (feature `rayon`): every method against the wrapped activation's, bit for bit, for
+//! each element type (`f32`, `f64`, and with `half` the 16-bit formats)
 //! (outputs, statistics, masks, NaN counts), at lengths around the threshold, the chunk and
 //! mask-word boundaries and the fused passes' blocks (with a threshold of 4096), on pools of 1,
 //! 2 and 3 threads; lengths checked before any chunk runs.
@@ -204,4 +205,16 @@ fn lengths_are_checked_before_any_chunk_runs() {
         &x,
         "forward_biased_in_place wrote before panicking",
     );
+}
+
+#[test]
+#[cfg(feature = "half")]
+fn parallel_equals_serial_f16() {
+    against_serial::<half::f16>(0x1616);
+}
+
+#[test]
+#[cfg(feature = "half")]
+fn parallel_equals_serial_bf16() {
+    against_serial::<half::bf16>(0xbf16);
 }

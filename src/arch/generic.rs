@@ -1132,13 +1132,31 @@ impl<T: SimdElem> Body<T> for Partials<T> {
 /// The sum of [`PARTIALS`] partial sums in a fixed tree, with [`SumAdd`]'s rule: `s[k] +=
 /// s[k + h]` for `h` = 8, 4, 2, 1 and every `k < h`, then `s[0]`.
 ///
+/// The tree runs with plain additions first: where no NaN enters or arises, each gives
+/// [`SumAdd`]'s bits, and a NaN would reach the result. Only a NaN result runs the tree again
+/// with the rule (which keeps a NaN's bits). Each run of the channels-first passes
+/// ([`RunSums`]) ends with it: PReLU's backward pass over runs of 16 and 49 `f32` elements (64
+/// channels, 256Ki elements, AVX-512) ran at 0.36x and 0.78x leaky ReLU's backward pass with
+/// the rule's tree alone, 0.66x and 0.95x with the plain one first.
+///
 /// [`SumAdd`]: super::SumAdd
 #[inline]
-pub(crate) fn combine<T: Float>(mut sums: [T; PARTIALS]) -> T {
+pub(crate) fn combine<T: Float>(sums: &[T; PARTIALS]) -> T {
+    let plain = tree(*sums, |a, b| a + b);
+    if plain.is_nan() {
+        tree(*sums, super::SumAdd::add)
+    } else {
+        plain
+    }
+}
+
+/// [`combine`]'s tree with the addition `add`.
+#[inline(always)]
+fn tree<T: Float>(mut sums: [T; PARTIALS], add: impl Fn(T, T) -> T) -> T {
     let mut half = PARTIALS / 2;
     while half > 0 {
         for k in 0..half {
-            sums[k] = super::SumAdd::add(sums[k], sums[k + half]);
+            sums[k] = add(sums[k], sums[k + half]);
         }
         half /= 2;
     }
@@ -1858,6 +1876,10 @@ impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
     }
 }
 
+/// A value aligned to a cache line.
+#[repr(C, align(64))]
+struct Aligned<A>(A);
+
 /// A backward pass over channels-first runs in one pass, each run of `inner` elements with its
 /// channel's slope (run `r` is channel `r % channels`), the fused form of the tile passes that
 /// [`Partials`] sums.
@@ -1892,7 +1914,7 @@ impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
     /// # Safety
     /// `sums` is valid as the type documents; `c < channels`.
     #[inline(always)]
-    unsafe fn finish(&self, c: usize, partials: [T; PARTIALS]) {
+    unsafe fn finish(&self, c: usize, partials: &[T; PARTIALS]) {
         // SAFETY: c < channels.
         unsafe {
             let sum = self.sums.add(c);
@@ -1933,7 +1955,7 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
                 for j in 0..self.inner {
                     self.step.one(start + j, slope, &mut partials[j % PARTIALS]);
                 }
-                self.finish(c, partials);
+                self.finish(c, &partials);
             }
         }
     }
@@ -1960,11 +1982,17 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 let head = if head < lanes { head } else { 0 };
                 let stream = self.stream && out.add(head).addr() % size_of::<V>() == 0;
                 let slope = *self.slopes.add(c);
-                let mut partials = [-T::zero(); 2 * PARTIALS];
+                // Aligned, so that the vectors stored to it from a run without a head do not
+                // split cache lines, which stops their forwarding to the loads that follow
+                // (runs of 16 `f32` elements: 0.30x -> 0.36x leaky ReLU's backward pass).
+                let mut partials = Aligned([-T::zero(); 2 * PARTIALS]);
+                let partials = &mut partials.0;
                 for (j, sum) in partials[..head].iter_mut().enumerate() {
                     self.step.one(start + j, slope, sum);
                 }
-                partials.copy_within(..head, PARTIALS);
+                if head > 0 {
+                    partials.copy_within(..head, PARTIALS);
+                }
                 let base = partials.as_mut_ptr().add(head);
                 let mut acc = [V::splat(-T::zero()); PARTIALS];
                 for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
@@ -1986,9 +2014,12 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 for (m, sum) in acc.iter().enumerate().take(vectors) {
                     sum.store(base.add(m * lanes));
                 }
-                partials.copy_within(PARTIALS..PARTIALS + head, 0);
-                let mut sums = [T::zero(); PARTIALS];
-                sums.copy_from_slice(&partials[..PARTIALS]);
+                if head > 0 {
+                    partials.copy_within(PARTIALS..PARTIALS + head, 0);
+                }
+                let (sums, _) = partials
+                    .split_first_chunk_mut::<PARTIALS>()
+                    .unwrap_or_else(|| unreachable!());
                 for j in head + rounds * PARTIALS..self.inner {
                     self.step.one(start + j, slope, &mut sums[j % PARTIALS]);
                 }

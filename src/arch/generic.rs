@@ -385,37 +385,75 @@ impl<T, O: Copy> Elementwise<T, O> {
     /// not inherit the ISA's target features, and where it is not inlined (the 16-bit lanes'
     /// loop, the largest) every intrinsic in it becomes a call (f16 ReLU at 16Ki on AVX2 ran
     /// 35x slower than the provided loop).
-    ///
-    /// # Safety
-    /// The pointers are valid as the type documents.
     #[inline(always)]
-    unsafe fn rows(&self) -> impl Iterator<Item = (Buffers<T>, *mut T, usize)> + '_ {
-        // The elements each pointer moves on by per element of the pass: the parameters stay.
-        // An empty pass runs one empty row.
+    fn rows(&self) -> RowWalk<T> {
+        // The elements each input moves on by from one row to the next: the parameters stay.
         let (period, x_step, g_step) = match self.rows {
-            Rows::Whole => (self.len, 1, 1),
+            Rows::Whole => (self.len, self.len, self.len),
             Rows::Of {
                 period,
                 params_are_x,
-            } => (
-                period.min(self.len),
-                usize::from(!params_are_x),
-                usize::from(params_are_x),
-            ),
+            } => {
+                let moves = |params: bool| if params { 0 } else { period };
+                (period, moves(params_are_x), moves(!params_are_x))
+            }
         };
-        let starts = (0..self.len.max(1)).step_by(period.max(1));
-        starts.map(move |start| {
-            // SAFETY: start < len (or start == 0), within, or one past the end of, the buffers;
-            // a parameter pointer does not move.
-            let (x, g, out) = unsafe {
-                (
-                    self.x.add(start * x_step),
-                    self.g.add(start * g_step),
-                    self.out.add(start),
-                )
-            };
-            (Buffers { x, g }, out, period)
-        })
+        RowWalk {
+            x: self.x,
+            g: self.g,
+            out: self.out,
+            left: self.len,
+            period,
+            x_step,
+            g_step,
+            done: false,
+        }
+    }
+}
+
+/// The rows of an [`Elementwise`] job ([`Elementwise::rows`]): pointers that move on by a row
+/// at a time, with no multiplication or division. Before, `StepBy` over the row starts divided
+/// once per pass and the pointers were multiplied out per row: on the Emerald Rapids VM (AVX-512
+/// kernel, fastest of 200 batches) `relu_slice` over 64 `f32` elements took 15.2 ns then and
+/// 12.9 now, `relu_backward` 18.3 and 15.4, `f64` 15.1 and 12.2. An empty pass runs one empty
+/// row.
+struct RowWalk<T> {
+    x: *const T,
+    g: *const T,
+    out: *mut T,
+    /// Elements not yet yielded.
+    left: usize,
+    /// Elements per row (all of them for [`Rows::Whole`]).
+    period: usize,
+    x_step: usize,
+    g_step: usize,
+    done: bool,
+}
+
+impl<T> Iterator for RowWalk<T> {
+    type Item = (Buffers<T>, *mut T, usize);
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let len = self.period.min(self.left);
+        let row = (
+            Buffers {
+                x: self.x,
+                g: self.g,
+            },
+            self.out,
+            len,
+        );
+        self.left -= len;
+        self.done = self.left == 0;
+        // Past the last row these point one row past the buffers' ends, never dereferenced:
+        // `wrapping_add`, which promises nothing about the result.
+        self.x = self.x.wrapping_add(self.x_step);
+        self.g = self.g.wrapping_add(self.g_step);
+        self.out = self.out.wrapping_add(len);
+        Some(row)
     }
 }
 

@@ -174,9 +174,10 @@
 //! arithmetic bit for bit. The conversions use F16C on x86-64 with AVX2 for `f16`, integer
 //! lanes for `bf16`, and the scalar conversion lane by lane with SSE2 alone and on NEON.
 //!
-//! - Slices shorter than 64 elements take the portable loop inlined at the call site, so tiny
-//!   slices pay nothing for dispatch; every method takes this path, the counting and masked
-//!   passes included.
+//! - Short slices take the portable loop, so they pay nothing for dispatch: elementwise passes
+//!   over `f32` and `f64` that touch under 1 KiB (inputs and output: `relu_slice` under 128
+//!   `f32` elements, `relu_backward` under 86), inlined at the call site, and every other pass
+//!   under 64 elements, the counting and masked passes included.
 //! - Operations with a separate output that touch at least five eighths of the last-level cache
 //!   the CPU reports, capped at 20 times its level-2 cache (inputs, output and mask; CPUID on
 //!   x86-64, 40 MiB where no size is known; each chunk of a `Parallel` pass by its own size)

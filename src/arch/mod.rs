@@ -38,21 +38,34 @@ mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-/// Slices shorter than this take the portable loop, inlined at the call site, and pay for no
-/// dispatch. Measured on this crate's 2-core Xeon with direct calls in a loop, f32
-/// `relu_slice` against the naive `x.max(0.0)` loop: the inlined loop runs 1.14x at 63
-/// elements, the dispatched AVX2 kernel 1.11x at 64 and 1.26x at 128; at 8 to 32 elements the
-/// inlined loop and the naive one are within noise of each other.
-///
-/// On the Emerald Rapids VM (family 6 model 207, AVX-512 kernel; ns per call, one call
-/// repeated, the output 16 bytes past a cache line) the kernel path costs about 7 ns more than
-/// the loop it runs: `f32` `relu_slice` 15.3 at 64 elements against the naive loop's 7.7 and
-/// the inline loop's 8.4, 14.2 at 128 (naive 12.3), 18.8 at 256 (naive 23.9). Moving this
-/// cut-over does not fit every pass there: with the inline loop below 1 KiB per buffer,
-/// `f32` backward took 25.0 at 128 against the kernel's 19.6, the stats 31.3 against 28.8,
-/// `f64` backward 24.9 at 64 against 19.6, and the masked forward (its portable path then
-/// appended one bit at a time) 100 at 64 against 19.
+/// Counting, mask and sum passes over fewer elements than this take the portable loop
+/// (counting passes inline at the call site) and pay for no dispatch. Measured on this crate's
+/// 2-core Xeon with direct calls in a loop, f32 `relu_slice` against the naive `x.max(0.0)`
+/// loop: the inlined loop runs 1.14x at 63 elements, the dispatched AVX2 kernel 1.11x at 64 and
+/// 1.26x at 128; at 8 to 32 elements the inlined loop and the naive one are within noise of
+/// each other. On the Emerald Rapids VM (family 6 model 207, AVX-512 kernel; ns per call, one
+/// call repeated) the stats at 128 `f32` elements took 31.3 inline against the kernel's 28.8,
+/// and the masked forward pass at 64 (its portable path appends one bit at a time) 100 against
+/// 19. Elementwise passes follow [`SHORT_BYTES`] instead.
 const SHORT: usize = 64;
+
+/// Elementwise passes over `f32` or `f64` that touch fewer bytes than this (inputs and output,
+/// [`touched`]) take the portable loop inlined at the call site, and pay for no dispatch: `f32`
+/// forward passes under 128 elements, `f32` backward passes under 86 (64 where they also read
+/// the output's old values), `f64` forward passes under 64. Other element types (`f16` and
+/// `bf16`, whose portable loop converts one element at a time) follow [`SHORT`].
+///
+/// The dispatched kernel costs a fixed 7-8 ns more than the loop it runs on the Emerald Rapids
+/// VM (family 6 model 207, AVX-512 kernel), where the naive loop over 64 `f32` elements takes
+/// 5-7 ns. Same-run ratios to the naive loop through function pointers (the throughput
+/// example's harness), medians, inline against the kernel at 64 elements: `f32` forward
+/// (512 bytes) 1.14-1.19 against 0.42, in place 1.00-1.07 against 0.41, leaky 0.96 against
+/// 0.72, ReLU6 0.79-0.86 against 0.55; `f32` backward passes (768 bytes) 0.66-0.81 against
+/// 0.60-0.64, but the accumulating one 0.48 against 0.60; every `f64` pass (1 KiB or more)
+/// loses inline, `relu_slice` 0.81 against 1.04-1.12, backward 0.61-0.67 against 0.78-0.84. At
+/// 128 elements (1 KiB for `f32` forward) the kernel won on an older Xeon: `f32` backward 25.0
+/// ns inline against 19.6, `f64` backward 24.9 against 19.6 at 64.
+const SHORT_BYTES: usize = 1 << 10;
 
 /// Where the CPU does not report its caches (or under Miri), operations with a separate output
 /// stream from this many bytes touched: see [`stream_min_bytes`]. Measured on a 2-core Xeon
@@ -701,11 +714,23 @@ impl Drop for Fence {
     }
 }
 
-/// The short-slice policy: whether a pass over `len` elements takes the portable loop inlined
-/// at the call site, paying for no dispatch.
+/// The short-slice policy for counting, mask and sum passes: whether a pass over `len`
+/// elements takes the portable loop, paying for no dispatch ([`SHORT`]).
 #[inline(always)]
 fn is_short(len: usize) -> bool {
     len < SHORT
+}
+
+/// The short-slice policy for elementwise passes: whether a pass over `len` elements of `T`
+/// that reads or writes `buffers` arrays takes the portable loop inlined at the call site,
+/// paying for no dispatch ([`SHORT_BYTES`]).
+#[inline(always)]
+fn is_short_elementwise<T: 'static>(len: usize, buffers: usize) -> bool {
+    if TypeId::of::<T>() == TypeId::of::<f32>() || TypeId::of::<T>() == TypeId::of::<f64>() {
+        touched::<T>(len, buffers, false) < SHORT_BYTES
+    } else {
+        is_short(len)
+    }
 }
 
 /// The streaming policy: whether a pass that touches `bytes` (inputs, output and mask) writes
@@ -773,10 +798,17 @@ impl Plan {
         }
     }
 
-    /// Whether the pass over `len` elements takes the inline portable loop.
+    /// Whether the counting, mask or sum pass over `len` elements takes the portable loop.
     #[inline(always)]
     fn short(self, len: usize) -> bool {
         matches!(self, Plan::Auto) && is_short(len)
+    }
+
+    /// Whether the elementwise pass over `len` elements of `T` that reads or writes `buffers`
+    /// arrays takes the inline portable loop.
+    #[inline(always)]
+    fn short_elementwise<T: 'static>(self, len: usize, buffers: usize) -> bool {
+        matches!(self, Plan::Auto) && is_short_elementwise::<T>(len, buffers)
     }
 }
 
@@ -827,12 +859,19 @@ pub(crate) fn row_sums<T: Float + 'static>(x: &[T], acc: &mut [T]) {
     unsafe { dispatch(kernel, job) }
 }
 
+/// The arrays of `T` an elementwise pass of `O` reads or writes: input, output, the second
+/// input of a binary operation, and the output's old values where the operation reads them.
+#[inline(always)]
+fn buffers<T: Float, O: Op<T>>() -> usize {
+    2 + usize::from(O::BINARY) + usize::from(O::READS_OUT)
+}
+
 /// Runs the elementwise operation `op` over `io`. Always inlined: the short path stays at the
 /// call site, and the rest goes out of line with its arguments in registers (passed by value,
 /// `io` would travel through memory).
 #[inline(always)]
 pub(crate) fn elementwise<T: Float + 'static, O: Op<T>>(op: O, io: Io<'_, T>, plan: Plan) {
-    if plan.short(io.len()) {
+    if plan.short_elementwise::<T>(io.len(), buffers::<T, O>()) {
         return portable::apply(op, io);
     }
     let Raw {
@@ -863,8 +902,8 @@ unsafe fn elementwise_long<T: Float + 'static, O: Op<T>>(
     separate_out: bool,
     plan: Plan,
 ) {
-    let buffers = 2 + usize::from(O::BINARY);
-    let (kernel, stream, _fence) = plan.resolve(touched::<T>(len, buffers, false), separate_out);
+    let (kernel, stream, _fence) =
+        plan.resolve(touched::<T>(len, buffers::<T, O>(), false), separate_out);
     let job = generic::Elementwise {
         op,
         x,

@@ -2021,9 +2021,9 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
 impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
     /// Each run: a scalar head up to the output's cache line (streaming) or register boundary
     /// ([`head`]'s policy), whole rounds of 16 elements in vectors, then its last elements one
-    /// at a time. Partial sum `p`
-    /// of the run is `partials[p]` and its copy `partials[p + 16]`, so that lane `k` of vector
-    /// `m` holds sum `(head + m * LANES + k) % 16` from `partials[head + m * LANES + k]`.
+    /// at a time. Partial sum `p` of the run is `partials[p]` and its copy `partials[p + 16]`,
+    /// so that lane `k` of vector `m` holds sum `(head + m * LANES + k) % 16` from
+    /// `partials[head + m * LANES + k]`.
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let lanes = V::LANES;

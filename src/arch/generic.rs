@@ -90,7 +90,11 @@ impl<V: Vector> LaneSource<V> for Buffers<V::Elem> {
         // SAFETY: i + LANES is within the length and the ISA is supported, by the caller.
         unsafe {
             let x = V::load(self.x.add(i));
-            let g = if O::BINARY { V::load(self.g.add(i)) } else { x };
+            let g = if O::BINARY {
+                V::load_whole(self.g.add(i))
+            } else {
+                x
+            };
             let old = if O::READS_OUT { V::load(out.add(i)) } else { x };
             let (y, not_positive) = op.lanes_not_positive(x, g, old);
             Step { x, y, not_positive }
@@ -140,7 +144,7 @@ impl<V: Vector> LaneSource<V> for MaskBits<V::Elem> {
                 bits |= ptr::read(self.words.add(w + 1)) << (WORD - s);
             }
             let clear = V::from_bits(!bits);
-            let g = V::load(self.g.add(i));
+            let g = V::load_whole(self.g.add(i));
             let old = if O::READS_OUT { V::load(out.add(i)) } else { g };
             let y = op.lanes_masked(clear, g, old);
             Step {
@@ -1898,7 +1902,7 @@ impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
     {
         // SAFETY: the caller's obligations.
         unsafe {
-            let (x, g) = (V::load(self.x.add(i)), V::load(self.g.add(i)));
+            let (x, g) = (V::load(self.x.add(i)), V::load_whole(self.g.add(i)));
             let y = self.op.lanes(x, g, slope);
             let term = self.term.lanes(x, g, y);
             let plain = sum.add(term);

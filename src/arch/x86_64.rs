@@ -136,6 +136,7 @@ macro_rules! x86_vector {
         $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
         $tally:ident, $uint:ty, $max:ident, $min:ident
         $(; lanes $load_lanes:ident, $store_lanes:ident)?
+        $(; whole $load_whole:ident)?
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -163,6 +164,13 @@ macro_rules! x86_vector {
                 // SAFETY: the caller proved the ISA and that `p` holds LANES elements.
                 Self(unsafe { $loadu(p) })
             }
+            $(
+                #[inline(always)]
+                unsafe fn load_whole(p: *const $elem) -> Self {
+                    // SAFETY: the caller proved the ISA and that `p` holds LANES elements.
+                    Self(unsafe { $load_whole(p) })
+                }
+            )?
             #[inline(always)]
             unsafe fn store(self, p: *mut $elem) {
                 // SAFETY: the caller proved the ISA and that `p` has room for LANES elements.
@@ -300,14 +308,16 @@ x86_vector!(
     _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_stream_ps, avx512_cmp_ps,
     avx512_andnot_ps, avx512_select_ps, _mm512_add_ps, _mm512_mul_ps, avx512_to_bits_ps,
     avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps;
-    lanes avx512_load_lanes_ps, avx512_store_lanes_ps
+    lanes avx512_load_lanes_ps, avx512_store_lanes_ps;
+    whole avx512_load_whole_ps
 );
 x86_vector!(
     F64x8, __m512d, f64, 8;
     _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd, avx512_cmp_pd,
     avx512_andnot_pd, avx512_select_pd, _mm512_add_pd, _mm512_mul_pd, avx512_to_bits_pd,
     avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd;
-    lanes avx512_load_lanes_pd, avx512_store_lanes_pd
+    lanes avx512_load_lanes_pd, avx512_store_lanes_pd;
+    whole avx512_load_whole_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -699,6 +709,43 @@ unsafe fn avx512_andnot_pd(mask: __m512d, b: __m512d) -> __m512d {
     // SAFETY: the caller proved AVX-512F.
     unsafe { _mm512_maskz_mov_pd(!avx512_to_bits_pd(mask), b) }
 }
+
+/// Defines `$name`, AVX-512F's unaligned load `$load` as [`Vector::load_whole`]: the compiler
+/// cannot see that its register came from memory, so it cannot fold the load into a masked
+/// move or masked arithmetic. Under Miri, which runs no assembly, it is the plain load.
+macro_rules! avx512_load {
+    ($name:ident, $load:ident, $reg:ty, $elem:ty) => {
+        #[doc = concat!("`", stringify!($load), "`, hidden from the optimiser's folds.")]
+        ///
+        /// # Safety
+        /// The CPU supports AVX-512F; `p` is valid for reading a register's elements.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        unsafe fn $name(p: *const $elem) -> $reg {
+            // SAFETY: the caller proved AVX-512F and the register's elements at `p`.
+            let v = unsafe { $load(p) };
+            #[cfg(not(miri))]
+            {
+                let mut v = v;
+                // SAFETY: an empty template: the register passes through unchanged; the
+                // register class needs AVX-512F, which the caller proved.
+                unsafe {
+                    core::arch::asm!(
+                        "/* {0} */",
+                        inout(zmm_reg) v,
+                        options(pure, nomem, nostack, preserves_flags)
+                    );
+                }
+                v
+            }
+            #[cfg(miri)]
+            v
+        }
+    };
+}
+
+avx512_load!(avx512_load_whole_ps, _mm512_loadu_ps, __m512, f32);
+avx512_load!(avx512_load_whole_pd, _mm512_loadu_pd, __m512d, f64);
 
 /// The bits of an f32 lane mask (lane `i` set where it is not zero), lane 0 lowest.
 ///

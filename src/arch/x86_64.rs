@@ -136,7 +136,7 @@ macro_rules! x86_vector {
         $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
         $tally:ident, $uint:ty, $max:ident, $min:ident
         $(; lanes $load_lanes:ident, $store_lanes:ident)?
-        $(; whole $load_whole:ident)?
+        $(; whole $load_whole:ident, $positive_select:ident)?
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -169,6 +169,11 @@ macro_rules! x86_vector {
                 unsafe fn load_whole(p: *const $elem) -> Self {
                     // SAFETY: the caller proved the ISA and that `p` holds LANES elements.
                     Self(unsafe { $load_whole(p) })
+                }
+                #[inline(always)]
+                unsafe fn positive_select(self, then: Self) -> Self {
+                    // SAFETY: the caller proved the ISA.
+                    Self(unsafe { $positive_select(self.0, then.0) })
                 }
             )?
             #[inline(always)]
@@ -309,7 +314,7 @@ x86_vector!(
     avx512_andnot_ps, avx512_select_ps, _mm512_add_ps, _mm512_mul_ps, avx512_to_bits_ps,
     avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps;
     lanes avx512_load_lanes_ps, avx512_store_lanes_ps;
-    whole avx512_load_whole_ps
+    whole avx512_load_whole_ps, avx512_positive_select_ps
 );
 x86_vector!(
     F64x8, __m512d, f64, 8;
@@ -317,7 +322,7 @@ x86_vector!(
     avx512_andnot_pd, avx512_select_pd, _mm512_add_pd, _mm512_mul_pd, avx512_to_bits_pd,
     avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd;
     lanes avx512_load_lanes_pd, avx512_store_lanes_pd;
-    whole avx512_load_whole_pd
+    whole avx512_load_whole_pd, avx512_positive_select_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two
@@ -746,6 +751,65 @@ macro_rules! avx512_load {
 
 avx512_load!(avx512_load_whole_ps, _mm512_loadu_ps, __m512, f32);
 avx512_load!(avx512_load_whole_pd, _mm512_loadu_pd, __m512d, f64);
+
+/// [`Vector::positive_select`]'s answer for each class of `x` that VFIXUPIMM tells apart, a
+/// four-bit token per class (class `j` in bits `4j..4j + 4`): QNaN (0) and SNaN (1) give `x`
+/// itself (token 1), zero (2), negative values (6) and `-inf` (4) give `+0.0` (token 8), and
+/// one (3), positive values (7) and `+inf` (5) keep the destination, `then` (token 0). Without
+/// MXCSR's denormals-are-zero (Rust never sets it) subnormals class as values by their sign.
+const POSITIVE_SELECT_TOKENS: i32 = 0x0808_0811;
+
+/// Defines `$name`, [`Vector::positive_select`] on AVX-512F lanes in one instruction (VFIXUPIMM
+/// with [`POSITIVE_SELECT_TOKENS`]) where the generic form takes two compares, a zeroing move
+/// and a blend. On the Zen 5 VM (family 26 model 2), `f32` in place at 1Ki elements against an
+/// AVX-512 negate, fastest of 200 batches: 0.57-0.61x with the four operations, 0.95-0.97x
+/// with the one. Under Miri, which does not run VFIXUPIMM, the generic form.
+macro_rules! avx512_positive_select {
+    ($name:ident, $reg:ty, $cmp:ident, $andnot:ident, $select:ident, $fixup:ident, $set1:ident,
+     $zero:ident) => {
+        #[doc = concat!("`then` where `x > +0.0`, `+0.0` where `x <= +0.0`, `x` where it is ",
+                    "NaN (`", stringify!($reg), "`).")]
+        ///
+        /// # Safety
+        /// The CPU supports AVX-512F.
+        #[inline(always)]
+        unsafe fn $name(x: $reg, then: $reg) -> $reg {
+            #[cfg(not(miri))]
+            // SAFETY: the caller proved AVX-512F.
+            unsafe {
+                $fixup::<0>(then, x, $set1(POSITIVE_SELECT_TOKENS.into()))
+            }
+            #[cfg(miri)]
+            // SAFETY: the caller proved AVX-512F.
+            unsafe {
+                let zero = $zero();
+                let relu = $andnot($cmp::<_CMP_LE_OQ>(x, zero), x);
+                $select($cmp::<_CMP_GT_OQ>(x, zero), then, relu)
+            }
+        }
+    };
+}
+
+avx512_positive_select!(
+    avx512_positive_select_ps,
+    __m512,
+    avx512_cmp_ps,
+    avx512_andnot_ps,
+    avx512_select_ps,
+    _mm512_fixupimm_ps,
+    _mm512_set1_epi32,
+    _mm512_setzero_ps
+);
+avx512_positive_select!(
+    avx512_positive_select_pd,
+    __m512d,
+    avx512_cmp_pd,
+    avx512_andnot_pd,
+    avx512_select_pd,
+    _mm512_fixupimm_pd,
+    _mm512_set1_epi64,
+    _mm512_setzero_pd
+);
 
 /// The bits of an f32 lane mask (lane `i` set where it is not zero), lane 0 lowest.
 ///

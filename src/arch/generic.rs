@@ -45,14 +45,15 @@ pub(super) trait LaneSource<V: Vector>: Source<V::Elem> {
     unsafe fn lanes<O: Op<V::Elem>>(self, op: O, i: usize, out: *const V::Elem) -> Step<V>;
 }
 
-/// One vector step of the loop: the inputs `x`, the results `y`, and `not_positive`, the lane
-/// mask of the results at most zero. What a [`LaneTally`] sees; the parts it ignores are
-/// optimised away.
+/// One vector step of the loop: the inputs `x`, the results `y`, and the lane masks of the
+/// results at most zero (`not_positive`) and above zero (`positive`). What a [`LaneTally`]
+/// sees; the parts it ignores are optimised away.
 #[derive(Clone, Copy)]
 pub(super) struct Step<V> {
     x: V,
     y: V,
     not_positive: V,
+    positive: V,
 }
 
 /// Inputs from buffers: `x`, and `g` for binary operations (`g` may be `x`), valid for reading
@@ -96,8 +97,13 @@ impl<V: Vector> LaneSource<V> for Buffers<V::Elem> {
                 x
             };
             let old = if O::READS_OUT { V::load(out.add(i)) } else { x };
-            let (y, not_positive) = op.lanes_not_positive(x, g, old);
-            Step { x, y, not_positive }
+            let (y, not_positive, positive) = op.lanes_signs(x, g, old);
+            Step {
+                x,
+                y,
+                not_positive,
+                positive,
+            }
         }
     }
 }
@@ -151,6 +157,7 @@ impl<V: Vector> LaneSource<V> for MaskBits<V::Elem> {
                 x: clear.and_not(V::splat(V::Elem::one())),
                 y,
                 not_positive: y.le_zero(),
+                positive: y.gt_zero(),
             }
         }
     }
@@ -1062,12 +1069,15 @@ impl<V: Vector> LaneTally<V> for LaneCounts<V> {
     unsafe fn lanes(
         &mut self,
         Step {
-            y, not_positive, ..
+            y,
+            not_positive,
+            positive,
+            ..
         }: Step<V>,
     ) {
         // SAFETY: the caller proved the ISA.
         unsafe {
-            self.positive = self.positive.tally(y.gt_zero());
+            self.positive = self.positive.tally(positive);
             self.not_positive = self.not_positive.tally(not_positive);
             if !self.never_negative {
                 self.negative = self.negative.tally(y.lt_zero());

@@ -32,17 +32,22 @@ pub(crate) trait Op<T: Float>: Copy {
     /// # Safety
     /// The CPU supports `V`'s ISA.
     unsafe fn lanes<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> V;
-    /// [`Op::lanes`], and the lane mask of the results at most zero, for the counting pass.
-    /// An operation overrides it where the mask also comes from `x` for free.
+    /// [`Op::lanes`], and the lane masks of the results at most zero and above zero, for the
+    /// counting pass (a NaN is neither). An operation overrides it where the masks also come
+    /// from `x`: a compare of `x` starts as soon as `x` is loaded, where one of the result
+    /// waits for the operation. ReLU in place with its stats on `f32`, AVX-512, Zen 5 VM, the
+    /// throughput example (two runs each): 0.51-0.53x of the plain pass at 1Ki elements and
+    /// 0.57-0.58x at 16Ki with the compare on the result, 0.57-0.59x and 0.63-0.66x with it
+    /// on `x` (the instructions alone in a loop: 0.46-0.49x against 0.61-0.67x at 1Ki).
     ///
     /// # Safety
     /// The CPU supports `V`'s ISA.
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+    unsafe fn lanes_signs<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V, V) {
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let y = self.lanes(x, g, old);
-            (y, y.le_zero())
+            (y, y.le_zero(), y.gt_zero())
         }
     }
     /// [`Op::lanes`] of a backward operation read from a 1-bit mask: `x` is one where the lane
@@ -121,10 +126,11 @@ impl<T: Float> Op<T> for Relu {
         unsafe { relu_lanes(x) }
     }
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> (V, V) {
-        // relu(x) <= 0 exactly where x <= 0 (a NaN is neither), the mask relu computes anyway.
+    unsafe fn lanes_signs<V: Vector<Elem = T>>(self, x: V, _g: V, _old: V) -> (V, V, V) {
+        // relu(x) <= 0 exactly where x <= 0 (a NaN is neither), the mask relu computes anyway,
+        // and relu(x) > 0 exactly where x > 0.
         // SAFETY: the caller proved V's ISA.
-        unsafe { (relu_lanes(x), x.le_zero()) }
+        unsafe { (relu_lanes(x), x.le_zero(), x.gt_zero()) }
     }
 }
 
@@ -406,14 +412,15 @@ impl<T: Float, const FROM_ZERO: bool> Op<T> for ClipFast<T, FROM_ZERO> {
         }
     }
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+    unsafe fn lanes_signs<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V, V) {
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let y = self.lanes(x, g, old);
             // From +0.0 up to a bound above zero the result is at most zero exactly where
-            // x <= 0 (a NaN is neither), the mask the ReLU inside computes anyway.
-            let at_most_zero = if FROM_ZERO { x } else { y };
-            (y, at_most_zero.le_zero())
+            // x <= 0 (a NaN is neither), the mask the ReLU inside computes anyway, and above
+            // zero exactly where x > 0.
+            let sign_of = if FROM_ZERO { x } else { y };
+            (y, sign_of.le_zero(), sign_of.gt_zero())
         }
     }
     #[inline(always)]
@@ -680,12 +687,12 @@ impl<T: Float, O: Op<T>, const BIAS_FIRST: bool> Op<T> for BiasThen<O, BIAS_FIRS
         }
     }
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V) {
+    unsafe fn lanes_signs<V: Vector<Elem = T>>(self, x: V, g: V, old: V) -> (V, V, V) {
         let (z, b) = Self::order(x, g);
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let u = accumulate_lanes(b, z);
-            self.0.lanes_not_positive(u, u, old)
+            self.0.lanes_signs(u, u, old)
         }
     }
 }
@@ -723,11 +730,11 @@ impl<T: Float, O: Op<T>> Op<T> for BiasSplat<T, O> {
         }
     }
     #[inline(always)]
-    unsafe fn lanes_not_positive<V: Vector<Elem = T>>(self, x: V, _g: V, old: V) -> (V, V) {
+    unsafe fn lanes_signs<V: Vector<Elem = T>>(self, x: V, _g: V, old: V) -> (V, V, V) {
         // SAFETY: the caller proved V's ISA.
         unsafe {
             let u = accumulate_lanes(V::splat(self.bias), x);
-            self.op.lanes_not_positive(u, u, old)
+            self.op.lanes_signs(u, u, old)
         }
     }
 }

@@ -761,14 +761,15 @@ const POSITIVE_SELECT_TOKENS: i32 = 0x0808_0811;
 
 /// Defines `$name`, [`Vector::positive_select`] on AVX-512F lanes in one instruction (VFIXUPIMM
 /// with [`POSITIVE_SELECT_TOKENS`]) where the generic form takes two compares, a zeroing move
-/// and a blend. On the Zen 5 VM (family 26 model 2), `f32` in place at 1Ki elements against an
-/// AVX-512 negate, fastest of 200 batches: 0.57-0.61x with the four operations, 0.95-0.97x
-/// with the one. Under Miri, which does not run VFIXUPIMM, the generic form.
+/// and a blend. On the Zen 5 VM (family 26 model 2), `relu_derivative_in_place` on `f32`
+/// against an AVX-512 negate (the throughput example, two runs each): 0.56-0.63x at 1Ki
+/// elements and 0.51-0.60x at 16Ki with the four operations, 0.78-0.89x and 0.86-0.89x with
+/// the one (the instructions alone in a loop: 0.57-0.61x and 0.95-0.97x at 1Ki). Under Miri,
+/// which does not run VFIXUPIMM, the generic form.
 macro_rules! avx512_positive_select {
     ($name:ident, $reg:ty, $cmp:ident, $andnot:ident, $select:ident, $fixup:ident, $set1:ident,
      $zero:ident) => {
-        #[doc = concat!("`then` where `x > +0.0`, `+0.0` where `x <= +0.0`, `x` where it is ",
-                    "NaN (`", stringify!($reg), "`).")]
+        #[doc = concat!("[`Vector::positive_select`] on `", stringify!($reg), "`.")]
         ///
         /// # Safety
         /// The CPU supports AVX-512F.

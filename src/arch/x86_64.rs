@@ -128,7 +128,9 @@ pub(super) unsafe fn avx512<T: SimdElem, B: Body<T>>(body: B) -> B::Output {
 }
 
 /// Implements [`Vector`] for one x86 register type from its intrinsics. Every generated method
-/// is a single intrinsic; the unsafe ones are those that touch memory or need AVX.
+/// is a single intrinsic, or a helper named in the arguments; the unsafe ones are those that
+/// touch memory or need AVX. The AVX-512 types also name their `load_whole` and
+/// `positive_select` (after `avx512`); the others keep the trait's.
 macro_rules! x86_vector {
     (
         $name:ident, $reg:ty, $elem:ty, $lanes:expr;
@@ -136,7 +138,7 @@ macro_rules! x86_vector {
         $andnot:ident, $select:ident, $add:ident, $mul:ident, $to_bits:ident, $from_bits:ident,
         $tally:ident, $uint:ty, $max:ident, $min:ident
         $(; lanes $load_lanes:ident, $store_lanes:ident)?
-        $(; whole $load_whole:ident, $positive_select:ident)?
+        $(; avx512 $load_whole:ident, $positive_select:ident)?
     ) => {
         /// One register of lanes.
         #[derive(Clone, Copy)]
@@ -314,7 +316,7 @@ x86_vector!(
     avx512_andnot_ps, avx512_select_ps, _mm512_add_ps, _mm512_mul_ps, avx512_to_bits_ps,
     avx512_mask_ps, avx512_tally_ps, u32, avx512_max_ps, avx512_min_ps;
     lanes avx512_load_lanes_ps, avx512_store_lanes_ps;
-    whole avx512_load_whole_ps, avx512_positive_select_ps
+    avx512 avx512_load_whole_ps, avx512_positive_select_ps
 );
 x86_vector!(
     F64x8, __m512d, f64, 8;
@@ -322,7 +324,7 @@ x86_vector!(
     avx512_andnot_pd, avx512_select_pd, _mm512_add_pd, _mm512_mul_pd, avx512_to_bits_pd,
     avx512_mask_pd, avx512_tally_pd, u64, avx512_max_pd, avx512_min_pd;
     lanes avx512_load_lanes_pd, avx512_store_lanes_pd;
-    whole avx512_load_whole_pd, avx512_positive_select_pd
+    avx512 avx512_load_whole_pd, avx512_positive_select_pd
 );
 
 /// SSE2 has no predicate-taking compare; these give `_mm256_cmp_ps`'s shape to the two

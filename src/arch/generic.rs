@@ -1259,22 +1259,61 @@ impl<T: Float> Job<T> for RowSums<T> {
     }
 }
 
+/// The vectors of sums [`RowSums`] keeps in registers down all the rows at once.
+pub(super) const ROW_SUM_VECTORS: usize = 4;
+
+impl<T: SimdElem> RowSums<T> {
+    /// Adds columns `c..c + K * LANES` of every row to `acc`, in row order, with the `K`
+    /// vectors of sums in registers down the rows: added in memory row by row, each row's
+    /// sums waited for the store of the last (64 `f32` channels, rows of a 1Ki tile: 45% of
+    /// PReLU's fused backward pass, Zen 5).
+    ///
+    /// # Safety
+    /// `c + K * LANES <= width`; the CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn sweep<V: Vector<Elem = T>, const K: usize>(&self, c: usize) {
+        let lanes = V::LANES;
+        // SAFETY: the columns lie within the rows and acc, by the caller; the ISA is the
+        // caller's.
+        unsafe {
+            let mut sums: [V; K] = core::array::from_fn(|k| V::load(self.acc.add(c + k * lanes)));
+            for r in 0..self.rows {
+                let row = self.x.add(r * self.width + c);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    let x = V::load(row.add(k * lanes));
+                    *sum = Op::lanes(super::SumAdd, x, x, *sum);
+                }
+            }
+            for (k, sum) in sums.into_iter().enumerate() {
+                sum.store(self.acc.add(c + k * lanes));
+            }
+        }
+    }
+}
+
 impl<T: SimdElem> Body<T> for RowSums<T> {
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let lanes = V::LANES;
         let vectors = self.width / lanes * lanes;
+        let mut c = 0;
+        // SAFETY: each sweep's columns end at or before `vectors <= width`; the ISA is the
+        // caller's.
+        unsafe {
+            while c + ROW_SUM_VECTORS * lanes <= vectors {
+                self.sweep::<V, ROW_SUM_VECTORS>(c);
+                c += ROW_SUM_VECTORS * lanes;
+            }
+            while c < vectors {
+                self.sweep::<V, 1>(c);
+                c += lanes;
+            }
+        }
         for r in 0..self.rows {
             // SAFETY: row r lies within the rows * width elements at x; acc has width
-            // elements; the vectors end at or before width; the ISA is the caller's.
+            // elements.
             unsafe {
                 let row = self.x.add(r * self.width);
-                let mut c = 0;
-                while c < vectors {
-                    let (x, old) = (V::load(row.add(c)), V::load(self.acc.add(c)));
-                    Op::lanes(super::SumAdd, x, x, old).store(self.acc.add(c));
-                    c += lanes;
-                }
                 scalar_loop(
                     super::SumAdd,
                     Buffers { x: row, g: row },

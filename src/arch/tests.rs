@@ -25,7 +25,8 @@ use core::mem::size_of;
 use proptest::prelude::*;
 
 use super::generic::{
-    ALIGN_MIN_VECTORS, MAX_LANES, PARTIALS, Partials, RowSums, TALLY_MAX, UNROLL, WORD,
+    ALIGN_MIN_VECTORS, MAX_LANES, PARTIALS, Partials, ROW_SUM_VECTORS, RowSums, TALLY_MAX, UNROLL,
+    WORD,
 };
 use super::{
     Accumulate, Backward, BiasSplat, BiasThen, Clip, ClipBackward, ClipDerivative, ClipFast,
@@ -1140,16 +1141,20 @@ fn partial_sums_every_length_phase_and_start() {
 }
 
 /// The row sums of the bias gradient (channels last) on every kernel against the scalar rule
-/// written here: widths through two vectors of the widest kernel and a tail, a few rows,
-/// misaligned starts, raw-bit inputs and sums.
+/// written here: widths through two vectors of the widest kernel and a tail, and through the
+/// blocks of sums kept in registers ([`ROW_SUM_VECTORS`] vectors of 16 lanes, and one vector
+/// after them), a few rows, misaligned starts, raw-bit inputs and sums.
 #[test]
 fn row_sums_every_width_and_start() {
     fn check<F: TestFloat>(seed: u64) {
         let mut rng = Rng::new(seed);
+        let block = ROW_SUM_VECTORS * 16;
         let widths: Vec<usize> = if cfg!(miri) {
-            vec![0, 1, 7, 16, 17, 33]
+            vec![0, 1, 7, 16, 17, 33, block + 17]
         } else {
-            (0..=40).collect()
+            (0..=40)
+                .chain([block, block + 7, block + 16, 2 * block + 1])
+                .collect()
         };
         for &width in &widths {
             for rows in [0, 1, 3] {

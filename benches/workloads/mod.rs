@@ -601,6 +601,77 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             ],
         },
         Workload {
+            name: "prelu_forward_biased_dense",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                let bias = &bias::<T>()[..dense(x.len()).channels()];
+                prelu_dense(x.len(), |p| p.forward_biased(x, bias, o))
+            },
+            naive: |x, _, o| {
+                let (slopes, bias, c) = (slopes::<T>(), bias::<T>(), dense(x.len()).channels());
+                for (i, (o, &x)) in o.iter_mut().zip(x).enumerate() {
+                    let u = x + bias[i % c];
+                    *o = if u > T::zero() { u } else { slopes[i % c] * u };
+                }
+            },
+            references: vec![
+                ("two_passes", |x, _, o| {
+                    add_bias(x, o);
+                    prelu_dense(x.len(), |p| p.forward_in_place(o));
+                }),
+                ("memcpy", |x, _, o| o.copy_from_slice(x)),
+                ("copy_stream", |x, _, o| rectify::__bench::copy(x, o, true)),
+            ],
+        },
+        Workload {
+            name: "prelu_backward_biased_dense",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let c = dense(x.len()).channels();
+                let bias = &bias::<T>()[..c];
+                let mut sums = [[T::zero(); BIAS_CHANNELS]; 2];
+                let [slope_grad, bias_grad] = &mut sums;
+                let (slope_grad, bias_grad) = (&mut slope_grad[..c], &mut bias_grad[..c]);
+                prelu_dense(x.len(), |p| {
+                    p.backward_biased(x, bias, g, o, slope_grad, bias_grad)
+                });
+                black_box(sums);
+            },
+            naive: |x, g, o| {
+                let (slopes, bias, c) = (slopes::<T>(), bias::<T>(), dense(x.len()).channels());
+                let mut sums = [[T::zero(); BIAS_CHANNELS]; 2];
+                for (i, ((o, &x), &g)) in o.iter_mut().zip(x).zip(g).enumerate() {
+                    let u = x + bias[i % c];
+                    let positive = u > T::zero();
+                    *o = if positive { g } else { slopes[i % c] * g };
+                    if !positive {
+                        sums[0][i % c] = sums[0][i % c] + u * g;
+                    }
+                    sums[1][i % c] = sums[1][i % c] + *o;
+                }
+                black_box(sums);
+            },
+            // With PReLU's input `x + bias` kept from the forward pass: the backward pass with
+            // the slope gradient, then the bias gradient's sum.
+            references: vec![
+                ("two_passes", |x, g, o| {
+                    let c = dense(x.len()).channels();
+                    let mut sums = [[T::zero(); BIAS_CHANNELS]; 2];
+                    prelu_dense(x.len(), |p| p.backward(x, g, o, &mut sums[0][..c]));
+                    for row in o.chunks(c) {
+                        for (b, &v) in sums[1].iter_mut().zip(row) {
+                            *b = *b + v;
+                        }
+                    }
+                    black_box(sums);
+                }),
+                ("sum", |x, g, o| rectify::__bench::sum(x, g, o, false)),
+                ("sum_stream", |x, g, o| rectify::__bench::sum(x, g, o, true)),
+            ],
+        },
+        Workload {
             name: "prelu_backward_nchw",
             traffic: 3,
             in_place: false,

@@ -9,7 +9,7 @@ use core::fmt;
 use num_traits::Float;
 
 use crate::arch::{self, Accumulate, Io, Op, Plan};
-use crate::channels::{Channels, Param};
+use crate::channels::{Channels, Param, Pieces};
 use crate::mask::check_mask;
 use crate::scalar;
 use crate::slice::check_len;
@@ -1417,50 +1417,62 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
         let len = out.len();
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, mask.is_some()));
         let mut sums = [0; 3];
-        crate::channels::with_tile(len, |tile: &mut [T]| {
-            let block = tile.len();
-            for start in (0..len).step_by(block) {
-                let end = (start + block).min(len);
-                let u = &mut tile[..end - start];
-                let z = &input.unwrap_or(out)[start..end];
-                crate::channels::for_each_piece(channels, bias, start..end, |s, e, param| {
-                    let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
-                    let copy = arch::reference::Copy;
-                    match param {
-                        Param::Splat(bias) => {
-                            let io = Io::Map { src: z, dst: u };
-                            arch::elementwise(
-                                arch::BiasSplat { op: copy, bias },
-                                io,
-                                plan.in_cache(),
-                            )
+        crate::channels::with_pieces(channels, bias, 0..len, |bias| {
+            crate::channels::with_tile(len, |tile: &mut [T]| {
+                let block = tile.len();
+                for start in (0..len).step_by(block) {
+                    let end = (start + block).min(len);
+                    let u = &mut tile[..end - start];
+                    let z = &input.unwrap_or(out)[start..end];
+                    add_bias(bias, start, z, u, plan.in_cache());
+                    let io = Io::Map {
+                        src: u,
+                        dst: &mut out[start..end],
+                    };
+                    if let Some(words) = mask.as_deref_mut() {
+                        let words = &mut words[start / 64..end.div_ceil(64)];
+                        sums[0] += arch::mask_forward(op, io, words, plan);
+                    } else {
+                        for (sum, n) in sums.iter_mut().zip(arch::counted(op, io, plan)) {
+                            *sum += n;
                         }
-                        Param::Each(b) => {
-                            let io = Io::Zip {
-                                fwd: z,
-                                grad: b,
-                                dst: u,
-                            };
-                            arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan.in_cache())
-                        }
-                    }
-                });
-                let io = Io::Map {
-                    src: u,
-                    dst: &mut out[start..end],
-                };
-                if let Some(words) = mask.as_deref_mut() {
-                    let words = &mut words[start / 64..end.div_ceil(64)];
-                    sums[0] += arch::mask_forward(op, io, words, plan);
-                } else {
-                    for (sum, n) in sums.iter_mut().zip(arch::counted(op, io, plan)) {
-                        *sum += n;
                     }
                 }
-            }
+            })
         });
         sums
     }
+}
+
+/// `u = z + bias[c]` for the piece `start..start + z.len()` of a buffer with a bias per channel,
+/// whose pieces are `bias`, with the fused passes' rule (a NaN `z` as it is): the first step of
+/// the passes that run the activation from a tile. Lengths checked by the caller.
+pub(crate) fn add_bias<T: Float + 'static>(
+    bias: &Pieces<'_, T>,
+    start: usize,
+    z: &[T],
+    u: &mut [T],
+    plan: Plan,
+) {
+    let end = start + z.len();
+    bias.each(start..end, |s, e, param| {
+        let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
+        let copy = arch::reference::Copy;
+        match param {
+            Param::Splat(bias) => {
+                let io = Io::Map { src: z, dst: u };
+                arch::elementwise(arch::BiasSplat { op: copy, bias }, io, plan)
+            }
+            Param::Each(b) => {
+                let io = Io::Zip {
+                    fwd: z,
+                    grad: b,
+                    dst: u,
+                };
+                arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan)
+            }
+        }
+    });
 }
 
 /// Bit `active` as the `x` a backward operation sees from a mask.

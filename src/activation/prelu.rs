@@ -2,11 +2,11 @@
 
 use num_traits::Float;
 
-use super::{Member, ParamError, Pass, RowPass, WithOp, check_backward};
+use super::{Member, ParamError, Pass, RowPass, WithOp, add_bias, check_backward};
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
 use crate::channels::{
-    Channels, Param, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece, sums_in_runs,
-    with_tile,
+    Channels, Param, Pieces, TILE, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece,
+    sums_in_runs, with_tile,
 };
 use crate::mask::check_mask;
 use crate::slice::check_len;
@@ -114,12 +114,13 @@ impl<T: Float + 'static> Dest<'_, T> {
 }
 
 /// PReLU's backward pass over channels-last rows (`inner` 1) or channels-first runs of `inner`
-/// elements, in one kernel call with [`Plan::Auto`] ([`arch::prelu_backward_sums`]).
+/// elements, in one kernel call ([`arch::prelu_backward_sums`]).
 struct BackwardSums<'b, T> {
     io: Io<'b, T>,
     slopes: &'b [T],
     sums: &'b mut [T],
     inner: usize,
+    plan: Plan,
 }
 
 impl<T: Float + 'static> WithOp<T> for BackwardSums<'_, T> {
@@ -131,8 +132,9 @@ impl<T: Float + 'static> WithOp<T> for BackwardSums<'_, T> {
             slopes,
             sums,
             inner,
+            plan,
         } = self;
-        arch::prelu_backward_sums(op, io, slopes, sums, inner, Plan::Auto)
+        arch::prelu_backward_sums(op, io, slopes, sums, inner, plan)
     }
 }
 
@@ -165,6 +167,13 @@ impl<T: Float + 'static> WithOp<T> for ForwardRuns<'_, T> {
     fn run<O: Op<T>>(self, op: O) {
         arch::prelu_forward_runs(op, self.io, self.slopes, self.inner, Plan::Auto)
     }
+}
+
+/// What a fused bias pass records besides its outputs ([`PRelu::biased`]).
+enum Record<'m> {
+    Nothing,
+    Stats,
+    Mask(&'m mut [u64]),
 }
 
 /// The forward pass or the derivative.
@@ -266,6 +275,13 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     #[inline(always)]
     fn member(slope: T) -> Member<T> {
         Member::leaky(slope)
+    }
+
+    /// Runs `f` with the pieces of a pass over a buffer of `len` elements with `params` per
+    /// channel: made once per pass, then taken block by block.
+    #[inline(always)]
+    fn with_pieces<R>(&self, params: &[T], len: usize, f: impl FnOnce(&Pieces<'_, T>) -> R) -> R {
+        crate::channels::with_pieces(self.channels, params, 0..len, f)
     }
 
     /// Runs `work` with `no_zero`, or with `zero` where some slope is zero.
@@ -645,24 +661,300 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let len = out.len();
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, true));
         let mut nans = 0;
-        with_tile(len, |scratch: &mut [T]| {
-            let block = scratch.len();
-            for start in (0..len).step_by(block) {
-                let end = (start + block).min(len);
-                let words = &mut mask[start / 64..end.div_ceil(64)];
-                let src = input.unwrap_or(out);
-                let io = Io::Map {
-                    src: &src[start..end],
-                    dst: &mut scratch[..end - start],
-                };
-                nans += arch::mask_forward(arch::Relu, io, words, plan.in_cache());
-                for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                    let input = input.map(|x| &x[s..e]);
-                    self.unary_piece(Unary::Forward, input, param, &mut out[s..e], plan)
-                });
-            }
+        self.with_pieces(self.slopes, len, |slopes| {
+            with_tile(len, |scratch: &mut [T]| {
+                let block = scratch.len();
+                for start in (0..len).step_by(block) {
+                    let end = (start + block).min(len);
+                    let words = &mut mask[start / 64..end.div_ceil(64)];
+                    let src = input.unwrap_or(out);
+                    let io = Io::Map {
+                        src: &src[start..end],
+                        dst: &mut scratch[..end - start],
+                    };
+                    nans += arch::mask_forward(arch::Relu, io, words, plan.in_cache());
+                    slopes.each(start..end, |s, e, param| {
+                        let input = input.map(|x| &x[s..e]);
+                        self.unary_piece(Unary::Forward, input, param, &mut out[s..e], plan)
+                    });
+                }
+            })
         });
         nans
+    }
+
+    /// Adds a bias per channel (of the same layout as the slopes) and applies PReLU, in one
+    /// pass over memory, as
+    /// [`Activation::forward_biased`](crate::Activation::forward_biased): `output[i] =
+    /// channel(c).at(input[i] + bias[c])`, the sum rounded once and a NaN `input[i]` passed
+    /// through. The result is bit for bit that sum written out and then
+    /// [`forward`](PRelu::forward).
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: if `input.len() != output.len()`, if the length is not a
+    /// whole number of the layout's blocks, or if `bias` does not have one value per channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// // A dense layer's [2 x 2] pre-activations, a bias and a slope per unit.
+    /// let prelu = PRelu::new(&[0.5_f32, 0.25], Channels::last(2)).unwrap();
+    /// let mut y = [0.0_f32; 4];
+    /// prelu.forward_biased(&[1.0, -1.0, -3.0, 2.0], &[-2.0, 1.0], &mut y);
+    /// assert_eq!(y, [-0.5, 0.0, -2.5, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn forward_biased(&self, input: &[T], bias: &[T], output: &mut [T]) {
+        let method = "PRelu::forward_biased";
+        check_len(method, "input", input.len(), "output", output.len());
+        self.check_bias(method, input.len(), bias);
+        self.biased(Some(input), bias, output, Record::Nothing);
+    }
+
+    /// [`forward_biased`](PRelu::forward_biased) in place: each `values[i]` becomes
+    /// `channel(c).at(values[i] + bias[c])`.
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased`](PRelu::forward_biased), before anything is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// // NCHW: two channels of two pixels.
+    /// let prelu = PRelu::new(&[0.5_f32, 0.0], Channels::first(2, 2)).unwrap();
+    /// let mut z = [1.0_f32, -3.0, -1.0, 2.0];
+    /// prelu.forward_biased_in_place(&mut z, &[1.0, -1.0]);
+    /// assert_eq!(z, [2.0, -1.0, 0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn forward_biased_in_place(&self, values: &mut [T], bias: &[T]) {
+        self.check_bias("PRelu::forward_biased_in_place", values.len(), bias);
+        self.biased(None, bias, values, Record::Nothing);
+    }
+
+    /// [`forward_biased`](PRelu::forward_biased) with the statistics of what it wrote, counted
+    /// in the same pass, as [`forward_with_stats`](PRelu::forward_with_stats).
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased`](PRelu::forward_biased), before anything is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// let prelu = PRelu::new(&[0.5_f32, 0.0], Channels::last(2)).unwrap();
+    /// let mut y = [0.0_f32; 4];
+    /// let stats = prelu.forward_biased_with_stats(&[1.0, -1.0, -3.0, 2.0], &[-2.0, 1.0], &mut y);
+    /// assert_eq!(y, [-0.5, 0.0, -2.5, 3.0]);
+    /// assert_eq!((stats.active, stats.zeros, stats.len), (1, 1, 4));
+    /// ```
+    #[must_use = "the statistics are the reason to call this instead of forward_biased"]
+    #[track_caller]
+    pub fn forward_biased_with_stats(
+        &self,
+        input: &[T],
+        bias: &[T],
+        output: &mut [T],
+    ) -> ActivationStats {
+        let method = "PRelu::forward_biased_with_stats";
+        check_len(method, "input", input.len(), "output", output.len());
+        self.check_bias(method, input.len(), bias);
+        let [active, zeros, nans] = self.biased(Some(input), bias, output, Record::Stats);
+        let len = output.len();
+        ActivationStats {
+            active,
+            zeros,
+            nans,
+            len,
+        }
+    }
+
+    /// [`forward_biased_in_place`](PRelu::forward_biased_in_place) with the statistics of what
+    /// it wrote.
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased_in_place`](PRelu::forward_biased_in_place), before anything is
+    /// written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// let prelu = PRelu::new(&[0.5_f32], Channels::last(1)).unwrap();
+    /// let mut z = [1.0_f32, -1.0, 0.0];
+    /// let stats = prelu.forward_biased_in_place_with_stats(&mut z, &[1.0]);
+    /// assert_eq!((stats.active, stats.zeros), (2, 1));
+    /// ```
+    #[must_use = "the statistics are the reason to call this instead of forward_biased_in_place"]
+    #[track_caller]
+    pub fn forward_biased_in_place_with_stats(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+    ) -> ActivationStats {
+        let method = "PRelu::forward_biased_in_place_with_stats";
+        self.check_bias(method, values.len(), bias);
+        let [active, zeros, nans] = self.biased(None, bias, values, Record::Stats);
+        let len = values.len();
+        ActivationStats {
+            active,
+            zeros,
+            nans,
+            len,
+        }
+    }
+
+    /// [`forward_biased`](PRelu::forward_biased) that also records the 1-bit mask of PReLU's
+    /// input `input[i] + bias[c]`, as [`forward_masked`](PRelu::forward_masked); returns the
+    /// number of those inputs that are NaN.
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: as [`forward_biased`](PRelu::forward_biased), and if
+    /// `mask.len() != mask_words(input.len())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// let prelu = PRelu::new(&[0.5_f32, 0.25], Channels::last(2)).unwrap();
+    /// let mut y = [0.0_f32; 4];
+    /// let mut mask = [0_u64; 1];
+    /// let nans = prelu.forward_biased_masked(&[1.0, -1.0, -3.0, 2.0], &[-2.0, 1.0], &mut y, &mut mask);
+    /// assert_eq!((y, mask[0], nans), ([-0.5, 0.0, -2.5, 3.0], 0b1000, 0));
+    /// ```
+    #[must_use = "the NaN count is the one thing the mask cannot record"]
+    #[track_caller]
+    pub fn forward_biased_masked(
+        &self,
+        input: &[T],
+        bias: &[T],
+        output: &mut [T],
+        mask: &mut [u64],
+    ) -> usize {
+        let method = "PRelu::forward_biased_masked";
+        check_len(method, "input", input.len(), "output", output.len());
+        self.check_bias(method, input.len(), bias);
+        check_mask(method, mask.len(), input.len());
+        self.biased(Some(input), bias, output, Record::Mask(mask))[0]
+    }
+
+    /// [`forward_biased_in_place`](PRelu::forward_biased_in_place) that also records the 1-bit
+    /// mask, as [`forward_biased_masked`](PRelu::forward_biased_masked).
+    ///
+    /// # Panics
+    ///
+    /// As [`forward_biased_masked`](PRelu::forward_biased_masked).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// let prelu = PRelu::new(&[0.5_f32], Channels::last(1)).unwrap();
+    /// let mut z = [1.0_f32, -1.0];
+    /// let mut mask = [0_u64; 1];
+    /// assert_eq!(prelu.forward_biased_in_place_masked(&mut z, &[0.5], &mut mask), 0);
+    /// assert_eq!((z, mask[0]), ([1.5, -0.25], 0b01));
+    /// ```
+    #[must_use = "the NaN count is the one thing the mask cannot record"]
+    #[track_caller]
+    pub fn forward_biased_in_place_masked(
+        &self,
+        values: &mut [T],
+        bias: &[T],
+        mask: &mut [u64],
+    ) -> usize {
+        let method = "PRelu::forward_biased_in_place_masked";
+        self.check_bias(method, values.len(), bias);
+        check_mask(method, mask.len(), values.len());
+        self.biased(None, bias, values, Record::Mask(mask))[0]
+    }
+
+    /// Checks a buffer of `len` elements and a bias against the layout, for `method`.
+    #[track_caller]
+    fn check_bias(&self, method: &str, len: usize, bias: &[T]) {
+        self.check(method, len);
+        self.channels.check(method, len, "bias", bias.len());
+    }
+
+    /// The fused bias passes, a tile of elements at a time (whole mask words): `input + bias`
+    /// into a tile in L1 ([`add_bias`]), then what `record` asks for from it: the forward
+    /// pass to `out`; or the forward pass in place on the tile and the counting copy to
+    /// `out`; or ReLU's mask pass into a scratch tile (the bits are the same for every slope)
+    /// and the forward pass to `out`. The passes to `out` have the store kind of the whole
+    /// pass. Returns the counts (active, zeros, NaN), or with a mask the NaN inputs first.
+    fn biased(
+        &self,
+        input: Option<&[T]>,
+        bias: &[T],
+        out: &mut [T],
+        mut record: Record<'_>,
+    ) -> [usize; 3] {
+        let len = out.len();
+        let masks = matches!(record, Record::Mask(_));
+        let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, masks));
+        let mut sums = [0; 3];
+        self.with_pieces(bias, len, |bias| {
+            self.with_pieces(self.slopes, len, |slopes| {
+                with_tile(len, |u: &mut [T]| {
+                    // The scratch tile only where the mask pass writes to it.
+                    with_tile(if masks { len } else { 0 }, |scratch: &mut [T]| {
+                        let block = u.len();
+                        for start in (0..len).step_by(block) {
+                            let end = (start + block).min(len);
+                            let u = &mut u[..end - start];
+                            let z = &input.unwrap_or(out)[start..end];
+                            add_bias(bias, start, z, u, plan.in_cache());
+                            let out = &mut out[start..end];
+                            if let Record::Mask(words) = &mut record {
+                                let words = &mut words[start / 64..end.div_ceil(64)];
+                                let io = Io::Map {
+                                    src: u,
+                                    dst: &mut scratch[..end - start],
+                                };
+                                sums[0] +=
+                                    arch::mask_forward(arch::Relu, io, words, plan.in_cache());
+                            }
+                            if let Record::Stats = record {
+                                slopes.each(start..end, |s, e, param| {
+                                    let u = &mut u[s - start..e - start];
+                                    self.unary_piece(
+                                        Unary::Forward,
+                                        None,
+                                        param,
+                                        u,
+                                        plan.in_cache(),
+                                    )
+                                });
+                                let io = Io::Map { src: u, dst: out };
+                                let counts = arch::counted(arch::reference::Copy, io, plan);
+                                for (sum, n) in sums.iter_mut().zip(counts) {
+                                    *sum += n;
+                                }
+                            } else {
+                                slopes.each(start..end, |s, e, param| {
+                                    let (s, e) = (s - start, e - start);
+                                    self.unary_piece(
+                                        Unary::Forward,
+                                        Some(&u[s..e]),
+                                        param,
+                                        &mut out[s..e],
+                                        plan,
+                                    )
+                                });
+                            }
+                        }
+                    })
+                })
+            })
+        });
+        sums
     }
 
     /// The backward pass from the forward input `forward`: writes the input gradient, leaky
@@ -698,7 +990,12 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let method = "PRelu::backward";
         check_backward(method, forward, grad_output, grad_input);
         self.check_slope_grad(method, forward.len(), slope_grad);
-        self.backward_from(forward, Dest::Write(grad_output, grad_input), slope_grad)
+        self.backward_from(
+            forward,
+            Dest::Write(grad_output, grad_input),
+            slope_grad,
+            None,
+        )
     }
 
     /// [`backward`](PRelu::backward) in place: each `grad[i]` becomes the input gradient.
@@ -722,7 +1019,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let method = "PRelu::backward_in_place";
         check_len(method, "forward", forward.len(), "grad", grad.len());
         self.check_slope_grad(method, forward.len(), slope_grad);
-        self.backward_from(forward, Dest::InPlace(grad), slope_grad)
+        self.backward_from(forward, Dest::InPlace(grad), slope_grad, None)
     }
 
     /// [`backward`](PRelu::backward) added to an existing input gradient, as
@@ -758,7 +1055,58 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             forward,
             Dest::Accumulate(grad_output, grad_input),
             slope_grad,
+            None,
         )
+    }
+
+    /// The backward pass of [`forward_biased`](PRelu::forward_biased), from what it took:
+    /// writes the input gradient and adds the slope gradient to `slope_grad`, as
+    /// [`backward`](PRelu::backward) from PReLU's input `input[i] + bias[c]`, and adds the bias
+    /// gradient (the sum of the input gradient over each channel) to `bias_grad`, in one pass
+    /// over memory. The pass takes `input` and `bias` rather than their sum, which the
+    /// forward pass does not write; it adds them again with the forward pass's rule.
+    ///
+    /// Both gradients add in the fixed order of
+    /// [`Activation::backward_biased`](crate::Activation::backward_biased)'s bias gradient,
+    /// with its accuracy bound: the same bits on every kernel and CPU.
+    ///
+    /// # Panics
+    ///
+    /// Before anything is written: if `input`, `grad_output` and `grad_input` differ in
+    /// length, if the length is not a whole number of the layout's blocks, or if `bias`,
+    /// `slope_grad` or `bias_grad` does not have one value per channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rectify::{Channels, PRelu};
+    /// let prelu = PRelu::new(&[0.5_f32, 0.25], Channels::last(2)).unwrap();
+    /// let (z, bias) = ([1.0_f32, -1.0, -3.0, 2.0], [-2.0_f32, 1.0]); // PReLU's input: -1, 0, -5, 3
+    /// let mut grad_input = [0.0_f32; 4];
+    /// let (mut slope_grad, mut bias_grad) = ([0.0_f32; 2], [0.0_f32; 2]);
+    /// prelu.backward_biased(&z, &bias, &[2.0; 4], &mut grad_input, &mut slope_grad, &mut bias_grad);
+    /// assert_eq!(grad_input, [1.0, 0.5, 1.0, 2.0]);
+    /// assert_eq!((slope_grad, bias_grad), ([-12.0, 0.0], [2.0, 2.5]));
+    /// ```
+    #[track_caller]
+    pub fn backward_biased(
+        &self,
+        input: &[T],
+        bias: &[T],
+        grad_output: &[T],
+        grad_input: &mut [T],
+        slope_grad: &mut [T],
+        bias_grad: &mut [T],
+    ) {
+        let method = "PRelu::backward_biased";
+        let (n, g, gi) = (input.len(), grad_output.len(), grad_input.len());
+        check_len(method, "input", n, "grad_output", g);
+        check_len(method, "input", n, "grad_input", gi);
+        self.check_bias(method, n, bias);
+        self.check_slope_grad(method, n, slope_grad);
+        self.channels.check(method, n, "bias_grad", bias_grad.len());
+        let dest = Dest::Write(grad_output, grad_input);
+        self.backward_from(input, dest, slope_grad, Some((bias, bias_grad)))
     }
 
     #[track_caller]
@@ -773,11 +1121,21 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// [`arch::PreluBackward`] over it), the slope terms into a second tile, reduced into
     /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
     ///
-    /// Channels-last rows ([`has_rows`]) and channels-first runs ([`sums_in_runs`]) take one
-    /// pass instead, with the slopes and the slope gradient themselves, down the rows or run
-    /// by run ([`arch::prelu_backward_sums`]).
-    fn backward_from(&self, forward: &[T], mut dest: Dest<'_, T>, slope_grad: &mut [T]) {
-        if has_rows(self.channels) || sums_in_runs(self.channels) {
+    /// With `biased`, a bias and the bias gradient, `forward` is the input of the fused bias
+    /// pass: PReLU's input, `forward + bias`, goes into a third tile first ([`add_bias`]), and
+    /// the input gradient's tile is also reduced into the bias gradient.
+    ///
+    /// Without a bias, channels-last rows ([`has_rows`]) and channels-first runs
+    /// ([`sums_in_runs`]) take one pass instead, with the slopes and the slope gradient
+    /// themselves, down the rows or run by run ([`arch::prelu_backward_sums`]).
+    fn backward_from(
+        &self,
+        forward: &[T],
+        mut dest: Dest<'_, T>,
+        slope_grad: &mut [T],
+        mut biased: Option<(&[T], &mut [T])>,
+    ) {
+        if biased.is_none() && (has_rows(self.channels) || sums_in_runs(self.channels)) {
             let io = match dest {
                 Dest::Write(grad, dst) => Io::Zip {
                     fwd: forward,
@@ -796,6 +1154,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                 slopes: self.slopes,
                 sums: slope_grad,
                 inner: self.channels.inner(),
+                plan: Plan::Auto,
             };
             use arch::PreluBackward as B;
             return self.with_zero(work, B::<false>, B::<true>);
@@ -803,32 +1162,96 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let len = dest.len();
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 3, false));
         let mut partials = [-T::zero(); PARTIALS];
-        with_tile(len, |tile: &mut [T]| {
-            with_tile(len, |terms: &mut [T]| {
-                let block = tile.len();
-                for start in (0..len).step_by(block) {
-                    let end = (start + block).min(len);
-                    let (x, g) = (&forward[start..end], dest.grad(start, end));
-                    for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                        let (x, g) = (&x[s - start..e - start], &g[s - start..e - start]);
-                        let dst = &mut tile[s - start..e - start];
-                        self.backward_piece(x, g, param, dst, plan.in_cache());
-                    });
-                    let io = Io::Zip {
-                        fwd: x,
-                        grad: g,
-                        dst: &mut terms[..end - start],
-                    };
-                    arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
-                    reduce_piece(
-                        self.channels,
-                        start,
-                        &terms[..end - start],
-                        slope_grad,
-                        &mut partials,
-                    );
-                    dest.put(start, &tile[..end - start], plan);
-                }
+        let mut bias_partials = [-T::zero(); PARTIALS];
+        let sum_len = if biased.is_some() { len } else { 0 };
+        // With a bias, blocks of whole periods where the one-pass form serves the layout: the
+        // slope gradient in the same pass as the input gradient.
+        let period = self.channels.block();
+        let one_pass = has_rows(self.channels) || sums_in_runs(self.channels);
+        let whole_periods = biased.is_some() && one_pass && period <= TILE;
+        // The slopes' pieces and the terms' tile without one-pass blocks, the bias's pieces
+        // and the sum's tile with a bias (empty otherwise).
+        let slopes_len = if whole_periods { 0 } else { len };
+        let bias = biased.as_ref().map_or(&[][..], |(bias, _)| *bias);
+        self.with_pieces(bias, sum_len, |bias| {
+            self.with_pieces(self.slopes, slopes_len, |slopes| {
+                with_tile(len, |tile: &mut [T]| {
+                    with_tile(slopes_len, |terms: &mut [T]| {
+                        with_tile(sum_len, |sum: &mut [T]| {
+                            // Blocks of whole periods for the one-pass form (a tile holds at
+                            // least one: the whole buffer or `TILE` elements; an empty buffer
+                            // has no blocks).
+                            let block = if whole_periods {
+                                (tile.len() / period * period).max(1)
+                            } else {
+                                tile.len()
+                            };
+                            for start in (0..len).step_by(block) {
+                                let end = (start + block).min(len);
+                                let (x, g) = (&forward[start..end], dest.grad(start, end));
+                                let x = if biased.is_some() {
+                                    let sum = &mut sum[..end - start];
+                                    add_bias(bias, start, x, sum, plan.in_cache());
+                                    &*sum
+                                } else {
+                                    x
+                                };
+                                let tile = &mut tile[..end - start];
+                                if whole_periods {
+                                    let work = BackwardSums {
+                                        io: Io::Zip {
+                                            fwd: x,
+                                            grad: g,
+                                            dst: tile,
+                                        },
+                                        slopes: self.slopes,
+                                        sums: slope_grad,
+                                        inner: self.channels.inner(),
+                                        plan: plan.in_cache(),
+                                    };
+                                    use arch::PreluBackward as B;
+                                    self.with_zero(work, B::<false>, B::<true>);
+                                } else {
+                                    slopes.each(start..end, |s, e, param| {
+                                        let (s, e) = (s - start, e - start);
+                                        let dst = &mut tile[s..e];
+                                        self.backward_piece(
+                                            &x[s..e],
+                                            &g[s..e],
+                                            param,
+                                            dst,
+                                            plan.in_cache(),
+                                        );
+                                    });
+                                    let io = Io::Zip {
+                                        fwd: x,
+                                        grad: g,
+                                        dst: &mut terms[..end - start],
+                                    };
+                                    arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
+                                    reduce_piece(
+                                        self.channels,
+                                        start,
+                                        &terms[..end - start],
+                                        slope_grad,
+                                        &mut partials,
+                                    );
+                                }
+                                let tile = &*tile;
+                                if let Some((_, bias_grad)) = &mut biased {
+                                    reduce_piece(
+                                        self.channels,
+                                        start,
+                                        tile,
+                                        bias_grad,
+                                        &mut bias_partials,
+                                    );
+                                }
+                                dest.put(start, tile, plan);
+                            }
+                        })
+                    })
+                })
             })
         });
     }
@@ -954,27 +1377,29 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     fn backward_from_mask(&self, mask: &[u64], mut dest: Dest<'_, T>) {
         let len = dest.len();
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, true));
-        with_tile(len, |tile: &mut [T]| {
-            let block = tile.len();
-            for start in (0..len).step_by(block) {
-                let end = (start + block).min(len);
-                for_each_piece(self.channels, self.slopes, start..end, |s, e, param| {
-                    let dst = &mut tile[s - start..e - start];
-                    match param {
-                        Param::Splat(slope) => dst.fill(slope),
-                        Param::Each(slopes) => dst.copy_from_slice(slopes),
-                    }
-                });
-                let work = super::MaskBackward {
-                    words: &mask[start / 64..end.div_ceil(64)],
-                    grad: Some(dest.grad(start, end)),
-                    out: &mut tile[..end - start],
-                    accumulate: false,
-                };
-                use arch::PreluBackward as B;
-                self.with_zero(work, B::<false>, B::<true>);
-                dest.put(start, &tile[..end - start], plan);
-            }
+        self.with_pieces(self.slopes, len, |slopes| {
+            with_tile(len, |tile: &mut [T]| {
+                let block = tile.len();
+                for start in (0..len).step_by(block) {
+                    let end = (start + block).min(len);
+                    slopes.each(start..end, |s, e, param| {
+                        let dst = &mut tile[s - start..e - start];
+                        match param {
+                            Param::Splat(slope) => dst.fill(slope),
+                            Param::Each(slopes) => dst.copy_from_slice(slopes),
+                        }
+                    });
+                    let work = super::MaskBackward {
+                        words: &mask[start / 64..end.div_ceil(64)],
+                        grad: Some(dest.grad(start, end)),
+                        out: &mut tile[..end - start],
+                        accumulate: false,
+                    };
+                    use arch::PreluBackward as B;
+                    self.with_zero(work, B::<false>, B::<true>);
+                    dest.put(start, &tile[..end - start], plan);
+                }
+            })
         });
     }
 }

@@ -221,6 +221,75 @@ fn check<F: TestFloat>(
     }
 }
 
+/// The fused bias methods of `prelu` on `z` plus `bias` (at `offset` elements into the
+/// buffers) against `want` of PReLU's input `u = z + b` (a NaN `z` as it is), and the bias
+/// gradient in the documented order of that input gradient.
+fn check_biased<F: TestFloat>(
+    prelu: &PRelu<'_, F>,
+    (z, bias): (&[F], &[F]),
+    g: &[F],
+    init: &[F],
+    offset: usize,
+    context: &str,
+) {
+    let (z, g) = (&z[offset..], &g[offset..]);
+    let n = z.len();
+    let layout = prelu.channels();
+    let u: Vec<F> = (0..n)
+        .map(|i| {
+            let b = bias[layout.channel_of(i)];
+            if z[i].is_nan() { z[i] } else { z[i] + b }
+        })
+        .collect();
+    let w = want(layout, prelu.slopes(), &u, g, &u, init);
+    let at = format!("{context} {layout} len {n} offset {offset}, biased");
+    let buf = |fill: &[F]| {
+        let mut v = vec![F::nan(); offset];
+        v.extend_from_slice(fill);
+        v
+    };
+    let same = |got: &[F], want: &[F], what: &str| {
+        assert_same_bits(&got[offset..], want, &format!("{at}: {what}"))
+    };
+
+    let mut out = buf(z);
+    prelu.forward_biased(z, bias, &mut out[offset..]);
+    same(&out, &w.forward, "forward_biased");
+    let mut values = buf(z);
+    prelu.forward_biased_in_place(&mut values[offset..], bias);
+    same(&values, &w.forward, "forward_biased_in_place");
+    let mut out = buf(z);
+    let stats = prelu.forward_biased_with_stats(z, bias, &mut out[offset..]);
+    same(&out, &w.forward, "forward_biased_with_stats");
+    assert_eq!(stats, w.stats, "{at}: forward_biased_with_stats");
+    let mut values = buf(z);
+    let stats = prelu.forward_biased_in_place_with_stats(&mut values[offset..], bias);
+    same(&values, &w.forward, "forward_biased_in_place_with_stats");
+    assert_eq!(stats, w.stats, "{at}: forward_biased_in_place_with_stats");
+    let mut out = buf(z);
+    let mut mask = vec![!0_u64; mask_words(n)];
+    let nans = prelu.forward_biased_masked(z, bias, &mut out[offset..], &mut mask);
+    same(&out, &w.forward, "forward_biased_masked");
+    assert_eq!((&mask[..], nans), (&w.mask[..], w.nans), "{at}: mask");
+    let mut values = buf(z);
+    let mut mask = vec![!0_u64; mask_words(n)];
+    let nans = prelu.forward_biased_in_place_masked(&mut values[offset..], bias, &mut mask);
+    same(&values, &w.forward, "forward_biased_in_place_masked");
+    assert_eq!(
+        (&mask[..], nans),
+        (&w.mask[..], w.nans),
+        "{at}: mask in place"
+    );
+
+    let mut gi = buf(g);
+    let (mut sg, mut bg) = (init.to_vec(), bias.to_vec());
+    prelu.backward_biased(z, bias, g, &mut gi[offset..], &mut sg, &mut bg);
+    same(&gi, &w.backward, "backward_biased input gradient");
+    assert_same_bits(&sg, &w.slope_grad, &format!("{at}: slope gradient"));
+    let want_bg = spec_bias_grad(&w.backward, layout, bias);
+    assert_same_bits(&bg, &want_bg, &format!("{at}: bias gradient"));
+}
+
 /// Slopes for `c` channels: finite values of mixed sign and magnitude, every third one zero
 /// (either sign) with `zeros`.
 fn slopes<F: TestFloat>(rng: &mut Rng, c: usize, zeros: bool) -> Vec<F> {
@@ -266,9 +335,11 @@ fn against_the_naive_loop<F: TestFloat>(seed: u64) {
                         let (x, g, old) =
                             (floats(n + offset), floats(n + offset), floats(n + offset));
                         let init = floats(layout.channels());
+                        let bias = floats(layout.channels());
                         let s = slopes::<F>(&mut rng, layout.channels(), zeros);
                         let prelu = PRelu::new(&s, layout).unwrap();
                         check(&prelu, &x, &g, &old, &init, offset, "");
+                        check_biased(&prelu, (&x, &bias), &g, &init, offset, "");
                     }
                 }
             }
@@ -310,9 +381,12 @@ fn edge_table<F: TestFloat>() {
         .collect();
     let init: Vec<F> = edges.iter().map(|_| F::zero()).collect();
     let n = x.len();
+    // Every finite edge value as a bias too, against every edge value as `z`.
+    let bias: Vec<F> = edges.iter().rev().copied().collect();
     let prelu = PRelu::new(&edges, Channels::last(edges.len())).unwrap();
     let m = n / edges.len() * edges.len();
     check(&prelu, &x[..m], &g[..m], &old[..m], &init, 0, "edges, last");
+    check_biased(&prelu, (&x[..m], &bias), &g[..m], &init, 0, "edges, last");
     let prelu = PRelu::new(&edges, Channels::first(edges.len(), 1)).unwrap();
     check(
         &prelu,
@@ -323,6 +397,7 @@ fn edge_table<F: TestFloat>() {
         0,
         "edges, first",
     );
+    check_biased(&prelu, (&x[..m], &bias), &g[..m], &init, 0, "edges, first");
     for &slope in &edges {
         let s = [slope];
         let prelu = PRelu::new(&s, Channels::last(1)).unwrap();
@@ -429,6 +504,36 @@ fn slope_gradient_by_finite_differences() {
                 sg[c]
             );
         }
+        // The fused bias pass: the bias gradient, and the slope gradient at `x + bias`.
+        let bias = vec![0.25, -0.5, 1.0];
+        let biased_loss = |slopes: &[f64], bias: &[f64]| {
+            let mut y = vec![0.0; n];
+            let prelu = PRelu::new(slopes, layout).unwrap();
+            prelu.forward_biased(&x, bias, &mut y);
+            y.iter().zip(&w).map(|(y, w)| y * w).sum::<f64>()
+        };
+        let (mut bsg, mut bbg) = (vec![0.0; 3], vec![0.0; 3]);
+        prelu.backward_biased(&x, &bias, &w, &mut gi, &mut bsg, &mut bbg);
+        for c in 0..3 {
+            let h = 1e-6;
+            let nudged = |d: f64, of_bias: bool| {
+                let (mut s, mut b) = (slopes.clone(), bias.clone());
+                if of_bias {
+                    b[c] += d
+                } else {
+                    s[c] += d
+                }
+                biased_loss(&s, &b)
+            };
+            for (of_bias, got) in [(true, bbg[c]), (false, bsg[c])] {
+                let numeric = (nudged(h, of_bias) - nudged(-h, of_bias)) / (2.0 * h);
+                assert!(
+                    (numeric - got).abs() < 1e-6,
+                    "{layout} channel {c}, biased (of the bias: {of_bias}): {numeric} vs {got}"
+                );
+            }
+        }
+        prelu.backward(&x, &w, &mut gi, &mut sg);
         // The input gradient too, element by element.
         for i in 0..n {
             let h = 1e-6;
@@ -492,6 +597,33 @@ fn checks() {
         "{msg}"
     );
     assert_eq!(out6, [9.0; 6]);
+    let msg = panics(&mut || prelu.forward_biased(&x[..6], &[1.0; 2], &mut out6));
+    assert!(
+        msg.contains("PRelu::forward_biased: bias has 2 elements, but Channels::last(3) has 3"),
+        "{msg}"
+    );
+    let msg =
+        panics(&mut || _ = prelu.forward_biased_in_place_masked(&mut out6, &[1.0; 3], &mut []));
+    assert!(
+        msg.contains("PRelu::forward_biased_in_place_masked: the mask has 0 words"),
+        "{msg}"
+    );
+    assert_eq!(out6, [9.0; 6]);
+    let (mut sg3, mut bg) = ([9.0_f32; 3], [9.0_f32; 4]);
+    let msg = panics(&mut || {
+        prelu.backward_biased(&x[..6], &[1.0; 3], &x[..6], &mut out6, &mut sg3, &mut bg)
+    });
+    assert!(
+        msg.contains("PRelu::backward_biased: bias_grad has 4 elements, but Channels::last(3)"),
+        "{msg}"
+    );
+    assert_eq!((out6, sg3, bg), ([9.0; 6], [9.0; 3], [9.0; 4]));
+    let msg =
+        panics(&mut || prelu.backward_biased(&x, &[1.0; 3], &x, &mut out, &mut sg3, &mut bg[..3]));
+    assert!(
+        msg.contains("PRelu::backward_biased: 7 elements are not a whole number"),
+        "{msg}"
+    );
     let msg = panics(&mut || _ = prelu.channel(3));
     assert!(msg.contains("PRelu::channel(3) of 3 channels"), "{msg}");
 }

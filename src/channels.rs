@@ -346,6 +346,17 @@ pub(crate) fn with_pieces<T: Float, R>(
 }
 
 impl<T: Float> Pieces<'_, T> {
+    /// The parameters of one row, where the pass chose rows over a pattern tile (made for an
+    /// empty range: [`reads_rows`] says when) and `len` elements from `start` are whole
+    /// channels-last rows that a pass reads in place ([`has_rows`]): then one kernel call
+    /// takes them all ([`arch::elementwise_rows`]).
+    #[inline(always)]
+    pub(crate) fn rows_at(&self, start: usize, len: usize) -> Option<&[T]> {
+        let width = self.layout.channels;
+        let whole = start.is_multiple_of(width) && len.is_multiple_of(width) && len > 0;
+        (self.pattern.is_none() && has_rows(self.layout) && whole).then_some(self.params)
+    }
+
     /// Calls `f(start, end, param)` for each piece of `range`, in order: `range` lies within
     /// the range the pieces were made for.
     #[inline]

@@ -1222,14 +1222,14 @@ impl<T: Float + 'static> WithOp<T> for Pass<'_, T> {
 }
 
 /// A pass over channels-last rows of parameters ([`arch::elementwise_rows`]), in one kernel
-/// call with [`Plan::Auto`].
-pub(crate) struct RowPass<'a, T>(pub(crate) arch::RowIo<'a, T>);
+/// call with the plan.
+pub(crate) struct RowPass<'a, T>(pub(crate) arch::RowIo<'a, T>, pub(crate) Plan);
 
 impl<T: Float + 'static> WithOp<T> for RowPass<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
-        arch::elementwise_rows(op, self.0, Plan::Auto)
+        arch::elementwise_rows(op, self.0, self.1)
     }
 }
 
@@ -1348,14 +1348,14 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
                         params,
                         dst: out,
                     };
-                    RowPass(io).run(arch::BiasThen::<_, false>(op))
+                    RowPass(io, Plan::Auto).run(arch::BiasThen::<_, false>(op))
                 }
                 None => {
                     let io = arch::RowIo::InPlace {
                         params,
                         values: out,
                     };
-                    RowPass(io).run(arch::BiasThen::<_, true>(op))
+                    RowPass(io, Plan::Auto).run(arch::BiasThen::<_, true>(op))
                 }
             };
         }
@@ -1446,7 +1446,10 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
 
 /// `u = z + bias[c]` for the piece `start..start + z.len()` of a buffer with a bias per channel,
 /// whose pieces are `bias`, with the fused passes' rule (a NaN `z` as it is): the first step of
-/// the passes that run the activation from a tile. Lengths checked by the caller.
+/// the passes that run the activation from a tile. Whole channels-last rows that a pass reads
+/// in place ([`has_rows`](crate::channels::has_rows)) take one kernel call, the bias read row
+/// by row, and no pieces (their pattern may be empty); other pieces a call each. Lengths
+/// checked by the caller.
 pub(crate) fn add_bias<T: Float + 'static>(
     bias: &Pieces<'_, T>,
     start: usize,
@@ -1454,10 +1457,18 @@ pub(crate) fn add_bias<T: Float + 'static>(
     u: &mut [T],
     plan: Plan,
 ) {
+    let copy = arch::reference::Copy;
+    if let Some(params) = bias.rows_at(start, z.len()) {
+        let io = arch::RowIo::Zip {
+            src: z,
+            params,
+            dst: u,
+        };
+        return arch::elementwise_rows(arch::BiasThen::<_, false>(copy), io, plan);
+    }
     let end = start + z.len();
     bias.each(start..end, |s, e, param| {
         let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
-        let copy = arch::reference::Copy;
         match param {
             Param::Splat(bias) => {
                 let io = Io::Map { src: z, dst: u };

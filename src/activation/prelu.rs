@@ -138,18 +138,19 @@ impl<T: Float + 'static> WithOp<T> for BackwardSums<'_, T> {
     }
 }
 
-/// PReLU's forward pass over channels-last rows, in one kernel call with [`Plan::Auto`]
+/// PReLU's forward pass over channels-last rows, in one kernel call
 /// ([`arch::prelu_forward_rows`]).
 struct ForwardRows<'b, T> {
     io: Io<'b, T>,
     slopes: &'b [T],
+    plan: Plan,
 }
 
 impl<T: Float + 'static> WithOp<T> for ForwardRows<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
-        arch::prelu_forward_rows(op, self.io, self.slopes, Plan::Auto)
+        arch::prelu_forward_rows(op, self.io, self.slopes, self.plan)
     }
 }
 
@@ -365,6 +366,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             let work = ForwardRows {
                 io,
                 slopes: self.slopes,
+                plan: Plan::Auto,
             };
             use arch::PreluForward as F;
             return self.with_zero(work, F::<false, false>, F::<true, false>);
@@ -392,7 +394,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                     values: out,
                 },
             };
-            return self.with_slopes(kind, input.is_none(), RowPass(io));
+            return self.with_slopes(kind, input.is_none(), RowPass(io, Plan::Auto));
         }
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
         for_each_piece(self.channels, self.slopes, 0..len, |start, end, param| {
@@ -900,13 +902,31 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let masks = matches!(record, Record::Mask(_));
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, masks));
         let mut sums = [0; 3];
-        self.with_pieces(bias, len, |bias| {
-            self.with_pieces(self.slopes, len, |slopes| {
+        // Channels-last rows that the kernels read in place, in a pass short enough
+        // ([`reads_rows`]), go in blocks of whole rows (and with a mask whole words), each
+        // step one kernel call: no pieces, no pattern tiles. (`f32`, 64 channels, Zen 5, the
+        // forward pass at 1Ki elements 380 -> 230 ns; at 16Ki 2.2-2.5 us with pattern tiles,
+        // 2.9-3.8 with rows.)
+        let width = self.channels.channels();
+        let unit = if masks {
+            width / gcd_64(width) * 64
+        } else {
+            width
+        };
+        let rows = reads_rows(self.channels, len) && unit <= TILE;
+        let pieces_len = if rows { 0 } else { len };
+        self.with_pieces(bias, pieces_len, |bias| {
+            self.with_pieces(self.slopes, pieces_len, |slopes| {
                 with_tile(len, |u: &mut [T]| {
                     // The scratch tile only where the mask pass writes to it.
                     with_tile(if masks { len } else { 0 }, |scratch: &mut [T]| {
-                        let block = u.len();
-                        for start in (0..len).step_by(block) {
+                        // A tile holds the whole buffer or `TILE` elements (an empty buffer
+                        // has no blocks).
+                        let block = match rows {
+                            true if len > u.len() => u.len() / unit * unit,
+                            _ => u.len(),
+                        };
+                        for start in (0..len).step_by(block.max(1)) {
                             let end = (start + block).min(len);
                             let u = &mut u[..end - start];
                             let z = &input.unwrap_or(out)[start..end];
@@ -922,32 +942,14 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                                     arch::mask_forward(arch::Relu, io, words, plan.in_cache());
                             }
                             if let Record::Stats = record {
-                                slopes.each(start..end, |s, e, param| {
-                                    let u = &mut u[s - start..e - start];
-                                    self.unary_piece(
-                                        Unary::Forward,
-                                        None,
-                                        param,
-                                        u,
-                                        plan.in_cache(),
-                                    )
-                                });
+                                self.forward_block(slopes, start, None, u, plan.in_cache());
                                 let io = Io::Map { src: u, dst: out };
                                 let counts = arch::counted(arch::reference::Copy, io, plan);
                                 for (sum, n) in sums.iter_mut().zip(counts) {
                                     *sum += n;
                                 }
                             } else {
-                                slopes.each(start..end, |s, e, param| {
-                                    let (s, e) = (s - start, e - start);
-                                    self.unary_piece(
-                                        Unary::Forward,
-                                        Some(&u[s..e]),
-                                        param,
-                                        &mut out[s..e],
-                                        plan,
-                                    )
-                                });
+                                self.forward_block(slopes, start, Some(u), out, plan);
                             }
                         }
                     })
@@ -955,6 +957,50 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             })
         });
         sums
+    }
+
+    /// The forward pass of the block of `out.len()` elements from `start`, from `input` or in
+    /// place on `out`, with the slopes' pieces `slopes`: whole channels-last rows that the
+    /// kernels read in place in one kernel call (the slopes in registers where they fit),
+    /// other blocks a call per piece.
+    fn forward_block(
+        &self,
+        slopes: &Pieces<'_, T>,
+        start: usize,
+        input: Option<&[T]>,
+        out: &mut [T],
+        plan: Plan,
+    ) {
+        if let Some(row) = slopes.rows_at(start, out.len()) {
+            if arch::prelu_rows_fit::<T>(row.len()) {
+                let io = Io::unary(input, out);
+                let work = ForwardRows {
+                    io,
+                    slopes: row,
+                    plan,
+                };
+                use arch::PreluForward as F;
+                return self.with_zero(work, F::<false, false>, F::<true, false>);
+            }
+            let io = match input {
+                Some(src) => RowIo::Zip {
+                    src,
+                    params: row,
+                    dst: out,
+                },
+                None => RowIo::InPlace {
+                    params: row,
+                    values: out,
+                },
+            };
+            return self.with_slopes(Unary::Forward, input.is_none(), RowPass(io, plan));
+        }
+        let end = start + out.len();
+        slopes.each(start..end, |s, e, param| {
+            let (s, e) = (s - start, e - start);
+            let input = input.map(|x| &x[s..e]);
+            self.unary_piece(Unary::Forward, input, param, &mut out[s..e], plan)
+        });
     }
 
     /// The backward pass from the forward input `forward`: writes the input gradient, leaky
@@ -1173,7 +1219,14 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         // and the sum's tile with a bias (empty otherwise).
         let slopes_len = if whole_periods { 0 } else { len };
         let bias = biased.as_ref().map_or(&[][..], |(bias, _)| *bias);
-        self.with_pieces(bias, sum_len, |bias| {
+        // Whole periods of channels-last rows in a short pass add the bias row by row
+        // ([`add_bias`]), as the forward pass does.
+        let bias_len = if whole_periods && reads_rows(self.channels, len) {
+            0
+        } else {
+            sum_len
+        };
+        self.with_pieces(bias, bias_len, |bias| {
             self.with_pieces(self.slopes, slopes_len, |slopes| {
                 with_tile(len, |tile: &mut [T]| {
                     with_tile(slopes_len, |terms: &mut [T]| {
@@ -1402,4 +1455,9 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             })
         });
     }
+}
+
+/// The greatest common divisor of `n` and 64: the largest power of two up to 64 dividing `n`.
+fn gcd_64(n: usize) -> usize {
+    1 << n.trailing_zeros().min(6)
 }

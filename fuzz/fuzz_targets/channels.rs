@@ -1,8 +1,8 @@
-//! The per-channel methods: every method of `PRelu` and every fused bias method of every
-//! activation type, with arbitrary layouts (channels last and first), parameters (invalid
-//! ones too), lengths and misaligned starts, against the scalar methods element by element and
-//! the documented order of the slope and bias gradients, bit for bit, with guard cells around
-//! every output. Bad layouts, lengths and parameter slices must panic before writing anything.
+//! The per-channel methods: every method of `PRelu` (its fused bias methods too) and every
+//! fused bias method of every activation type, with arbitrary layouts (channels last and
+//! first), parameters (invalid ones too), lengths and misaligned starts, against the scalar
+//! methods element by element and the documented order of the slope and bias gradients, bit for
+//! bit, with guard cells around every output. Bad layouts, lengths and parameter slices must panic before writing anything.
 //! The kernel is the one `RECTIFY_KERNEL` forces (CI runs this target once per kernel).
 #![no_main]
 
@@ -16,9 +16,10 @@ use rectify::{
 mod common;
 use common::{accumulate, activation, check, Float, Guarded, Reader};
 
-/// `PRelu`'s methods, then the fused bias methods.
+/// `PRelu`'s methods, then the fused bias methods of the activation types, then `PRelu`'s.
 const PRELU_METHODS: u8 = 14;
-const METHODS: u8 = PRELU_METHODS + 7;
+const FUSED_METHODS: u8 = PRELU_METHODS + 7;
+const METHODS: u8 = FUSED_METHODS + 7;
 
 /// What can be wrong with a case, each of which must panic before writing anything.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,6 +134,132 @@ impl<F: Float> Outputs<F> {
     }
 }
 
+/// A slope-gradient term as `PRelu`'s docs give it: `x * g` where `x <= 0`, `x` where it is
+/// NaN, `-0.0` where `x > 0`.
+fn slope_term<F: Float>(x: F, g: F) -> F {
+    if x.is_nan() {
+        x
+    } else if x <= F::zero() {
+        x * g
+    } else {
+        -F::zero()
+    }
+}
+
+/// `PRelu`'s fused bias method `method` (0 to 6): the slopes are `params`, and the bias and
+/// the bias gradient's initial values more input; against `PRelu`'s scalar reference at
+/// `u = z + b` (a NaN `z` as it is), and the documented order of both gradients.
+#[allow(clippy::too_many_arguments)]
+fn prelu_biased<F: Float>(
+    method: u8,
+    r: &mut Reader<'_>,
+    name: &str,
+    layout: Channels,
+    bad: Bad,
+    params: &[F],
+    grads_init: &[F],
+    (x, g): (&[F], &[F]),
+    mut o: Outputs<F>,
+) {
+    let channels = layout.channels();
+    let bias: Vec<F> = (0..channels).map(|_| r.float()).collect();
+    let bias_init: Vec<F> = (0..channels).map(|_| r.float()).collect();
+    let name = format!("{name} (PRelu, biased)");
+    if bad == Bad::Params {
+        assert!(panics(|| _ = PRelu::new(params, layout)), "{name}: slopes");
+        return;
+    }
+    let Ok(prelu) = PRelu::new(params, layout) else {
+        let finite = params.iter().all(|p| p.is_finite());
+        assert!(!finite, "{name}: PRelu::new refused finite slopes");
+        return;
+    };
+    let (len, words) = (x.len(), o.mask.len() - 2);
+    let mut bias_grads = Guarded::new(&bias_init, 0, F::from(12345.0).unwrap());
+    let call = |o: &mut Outputs<F>, bias_grads: &mut Guarded<F>| {
+        let bias = &bias;
+        match method {
+            0 => prelu.forward_biased(x, bias, o.out.inner()),
+            1 => prelu.forward_biased_in_place(o.out.inner(), bias),
+            2 => {
+                return Some(counts(prelu.forward_biased_with_stats(
+                    x,
+                    bias,
+                    o.out.inner(),
+                )))
+            }
+            3 => {
+                let values = o.out.inner();
+                return Some(counts(
+                    prelu.forward_biased_in_place_with_stats(values, bias),
+                ));
+            }
+            4 => {
+                let (out, mask) = (o.out.inner(), &mut o.mask[1..=words]);
+                return Some((prelu.forward_biased_masked(x, bias, out, mask), 0, 0, 0));
+            }
+            5 => {
+                let (out, mask) = (o.out.inner(), &mut o.mask[1..=words]);
+                return Some((
+                    prelu.forward_biased_in_place_masked(out, bias, mask),
+                    0,
+                    0,
+                    0,
+                ));
+            }
+            _ => {
+                let (out, grads) = (o.out.inner(), o.grads.inner());
+                prelu.backward_biased(x, bias, g, out, grads, bias_grads.inner())
+            }
+        }
+        None
+    };
+    if bad != Bad::Nothing {
+        // Only backward_biased has gradient slices.
+        if bad == Bad::Grads && method != 6 {
+            return;
+        }
+        o.assert_panics_unwritten(&name, |o| _ = call(o, &mut bias_grads));
+        check(&name, bias_grads.checked(&name), &bias_init);
+        return;
+    }
+    let got = call(&mut o, &mut bias_grads);
+    let leaky = |i: usize| LeakyRelu::new(params[layout.channel_of(i)]).unwrap();
+    let u: Vec<F> = (0..len)
+        .map(|i| accumulate(bias[layout.channel_of(i)], x[i]))
+        .collect();
+    if method == 6 {
+        let want: Vec<F> = (0..len).map(|i| leaky(i).backward_at(u[i], g[i])).collect();
+        check(&name, o.out.checked(&name), &want);
+        let terms: Vec<F> = u.iter().zip(g).map(|(&u, &g)| slope_term(u, g)).collect();
+        let mut slope_want = grads_init.to_vec();
+        ordered_sums(&terms, layout, &mut slope_want);
+        check(&name, o.grads.checked(&name), &slope_want);
+        let mut bias_want = bias_init.clone();
+        ordered_sums(&want, layout, &mut bias_want);
+        check(&name, bias_grads.checked(&name), &bias_want);
+        o.check_untouched(&name, true, false, grads_init);
+        return;
+    }
+    let want: Vec<F> = (0..len).map(|i| leaky(i).at(u[i])).collect();
+    check(&name, o.out.checked(&name), &want);
+    match method {
+        2 | 3 => assert_eq!(got, Some(stats_of(&want)), "{name}: stats"),
+        4 | 5 => {
+            let mut mask = vec![0_u64; words];
+            for (i, &v) in u.iter().enumerate() {
+                mask[i / 64] |= u64::from(leaky(i).is_active(v)) << (i % 64);
+            }
+            assert_eq!(&o.mask[1..=words], &mask[..], "{name}: mask");
+            let nans = u.iter().filter(|v| v.is_nan()).count();
+            assert_eq!(got.map(|c| c.0), Some(nans), "{name}: NaN count");
+        }
+        _ => {}
+    }
+    o.check_untouched(&name, !(4..=5).contains(&method), true, grads_init);
+    check(&name, bias_grads.checked(&name), &bias_init);
+}
+
 fn run<F: Float>(r: &mut Reader<'_>) {
     let method = r.byte() % METHODS;
     let last = r.byte() & 1 == 0;
@@ -180,7 +307,7 @@ fn run<F: Float>(r: &mut Reader<'_>) {
     let g = &pool[len + 8..][..len];
     let old = &pool[2 * len + 8 + start..][..len];
     let sentinel = F::from(12345.0).unwrap();
-    let in_place = matches!(method, 1 | 3 | 5 | 7 | 15 | 17 | 19);
+    let in_place = matches!(method, 1 | 3 | 5 | 7 | 15 | 17 | 19 | 22 | 24 | 26);
     let backward_in_place = matches!(method, 9 | 12);
     let init = if in_place {
         x
@@ -199,6 +326,20 @@ fn run<F: Float>(r: &mut Reader<'_>) {
     // Which is checked after the call: the mask, the count it returns, the stats, the grads.
     let name = format!("method {method} on {layout} len {len} {bad:?}");
 
+    if method >= FUSED_METHODS {
+        prelu_biased(
+            method - FUSED_METHODS,
+            r,
+            &name,
+            layout,
+            bad,
+            &params,
+            &grads_init,
+            (x, g),
+            o,
+        );
+        return;
+    }
     if method < PRELU_METHODS {
         let all_finite = params.iter().all(|p| p.is_finite());
         if bad == Bad::Params {
@@ -299,17 +440,7 @@ fn run<F: Float>(r: &mut Reader<'_>) {
                 assert_eq!(count, Some(nans), "{name}: NaN count");
             }
             8..=10 => {
-                let terms: Vec<F> = (x.iter().zip(g))
-                    .map(|(&x, &g)| {
-                        if x.is_nan() {
-                            x
-                        } else if x <= F::zero() {
-                            x * g
-                        } else {
-                            -F::zero()
-                        }
-                    })
-                    .collect();
+                let terms: Vec<F> = x.iter().zip(g).map(|(&x, &g)| slope_term(x, g)).collect();
                 let mut want = grads_init.clone();
                 ordered_sums(&terms, layout, &mut want);
                 check(&name, o.grads.checked(&name), &want);

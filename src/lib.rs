@@ -121,7 +121,8 @@
 //! ```
 //!
 //! [`PRelu`] is leaky ReLU with a learned slope per channel of the same layouts; its backward
-//! pass adds the slope gradient, in the same fixed order, in the same pass:
+//! pass adds the slope gradient, in the same fixed order, in the same pass (and
+//! [`PRelu::forward_biased`] and [`PRelu::backward_biased`] fuse a bias per channel too):
 //!
 //! ```
 //! use rectify::{Channels, PRelu};

@@ -905,8 +905,8 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         // Channels-last rows that the kernels read in place, in a pass short enough
         // ([`reads_rows`]), go in blocks of whole rows (and with a mask whole words), each
         // step one kernel call: no pieces, no pattern tiles. (`f32`, 64 channels, Zen 5, the
-        // forward pass at 1Ki elements 380 -> 230 ns; at 16Ki 2.2-2.5 us with pattern tiles,
-        // 2.9-3.8 with rows.)
+        // forward pass at 1Ki elements 380-490 -> 230-330 ns; at 16Ki 2.2-2.5 us with pattern
+        // tiles, 2.9-3.8 with rows.)
         let width = self.channels.channels();
         let unit = if masks {
             width / gcd_64(width) * 64
@@ -1169,7 +1169,10 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     ///
     /// With `biased`, a bias and the bias gradient, `forward` is the input of the fused bias
     /// pass: PReLU's input, `forward + bias`, goes into a third tile first ([`add_bias`]), and
-    /// the input gradient's tile is also reduced into the bias gradient.
+    /// the input gradient's tile is also reduced into the bias gradient. Where the layout has
+    /// the one-pass form below and a tile holds whole periods, the blocks are whole periods,
+    /// and each block's input gradient and slope gradient come from that one pass over the
+    /// third tile instead of the per-piece passes and the terms' tile.
     ///
     /// Without a bias, channels-last rows ([`has_rows`]) and channels-first runs
     /// ([`sums_in_runs`]) take one pass instead, with the slopes and the slope gradient

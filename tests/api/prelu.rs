@@ -384,7 +384,9 @@ fn edge_table<F: TestFloat>() {
         .collect();
     let init: Vec<F> = edges.iter().map(|_| F::zero()).collect();
     let n = x.len();
-    // Every finite edge value as a bias too, against every edge value as `z`.
+    // The finite edge values as the biases too: each edge value as `z` fills a run of more
+    // elements than there are channels, so it meets every bias (the last run, cut to whole
+    // rows, some of them).
     let bias: Vec<F> = edges.iter().rev().copied().collect();
     let prelu = PRelu::new(&edges, Channels::last(edges.len())).unwrap();
     let m = n / edges.len() * edges.len();

@@ -302,6 +302,8 @@ pub(crate) struct Pieces<'a, T> {
     params: &'a [T],
     /// The whole periods of the parameters, where the pieces read them from a pattern tile.
     pattern: Option<&'a [T]>,
+    /// The pass reads channels-last rows in place instead of pieces ([`Pieces::rows_at`]).
+    by_rows: bool,
 }
 
 /// The elements of the shorter pattern tile of [`Pieces`], for short ranges.
@@ -342,19 +344,20 @@ pub(crate) fn with_pieces<T: Float, R>(
         layout,
         params,
         pattern,
+        by_rows: range.is_empty() && has_rows(layout),
     })
 }
 
 impl<T: Float> Pieces<'_, T> {
-    /// The parameters of one row, where the pass chose rows over a pattern tile (made for an
-    /// empty range: [`reads_rows`] says when) and `len` elements from `start` are whole
-    /// channels-last rows that a pass reads in place ([`has_rows`]): then one kernel call
-    /// takes them all ([`arch::elementwise_rows`]).
+    /// The parameters of one row, where the pass chose rows over pieces (made for an empty
+    /// range, of channels-last rows that a pass reads in place: [`reads_rows`] says when) and
+    /// `len` elements from `start` are whole rows: then one kernel call takes them all
+    /// ([`arch::elementwise_rows`]).
     #[inline(always)]
     pub(crate) fn rows_at(&self, start: usize, len: usize) -> Option<&[T]> {
         let width = self.layout.channels;
         let whole = start.is_multiple_of(width) && len.is_multiple_of(width) && len > 0;
-        (self.pattern.is_none() && has_rows(self.layout) && whole).then_some(self.params)
+        (self.by_rows && whole).then_some(self.params)
     }
 
     /// Calls `f(start, end, param)` for each piece of `range`, in order: `range` lies within

@@ -1339,53 +1339,15 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
             };
             return arch::prelu_forward_rows(arch::BiasThen::<_, false>(op), io, bias, Plan::Auto);
         }
-        if crate::channels::reads_rows(channels, len) {
-            let params = bias;
-            return match input {
-                Some(src) => {
-                    let io = arch::RowIo::Zip {
-                        src,
-                        params,
-                        dst: out,
-                    };
-                    RowPass(io, Plan::Auto).run(arch::BiasThen::<_, false>(op))
-                }
-                None => {
-                    let io = arch::RowIo::InPlace {
-                        params,
-                        values: out,
-                    };
-                    RowPass(io, Plan::Auto).run(arch::BiasThen::<_, true>(op))
-                }
-            };
-        }
+        // Rows read in place where the pass is short enough, otherwise pieces.
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));
-        crate::channels::for_each_piece(channels, bias, 0..len, |start, end, param| {
-            let out = &mut out[start..end];
-            match (input, param) {
-                (Some(z), Param::Splat(bias)) => {
-                    let io = Io::Map {
-                        src: &z[start..end],
-                        dst: out,
-                    };
-                    arch::elementwise(arch::BiasSplat { op, bias }, io, plan)
-                }
-                (Some(z), Param::Each(b)) => {
-                    let io = Io::Zip {
-                        fwd: &z[start..end],
-                        grad: b,
-                        dst: out,
-                    };
-                    arch::elementwise(arch::BiasThen::<_, false>(op), io, plan)
-                }
-                (None, Param::Splat(bias)) => {
-                    arch::elementwise(arch::BiasSplat { op, bias }, Io::InPlace(out), plan)
-                }
-                (None, Param::Each(b)) => {
-                    let io = Io::ZipInPlace { fwd: b, grad: out };
-                    arch::elementwise(arch::BiasThen::<_, true>(op), io, plan)
-                }
-            }
+        let pieces = if crate::channels::reads_rows(channels, len) {
+            0
+        } else {
+            len
+        };
+        crate::channels::with_pieces(channels, bias, 0..pieces, |bias| {
+            bias_then(op, bias, 0, input, out, plan)
         });
     }
 }
@@ -1424,7 +1386,14 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
                     let end = (start + block).min(len);
                     let u = &mut tile[..end - start];
                     let z = &input.unwrap_or(out)[start..end];
-                    add_bias(bias, start, z, u, plan.in_cache());
+                    bias_then(
+                        arch::reference::Copy,
+                        bias,
+                        start,
+                        Some(z),
+                        u,
+                        plan.in_cache(),
+                    );
                     let io = Io::Map {
                         src: u,
                         dst: &mut out[start..end],
@@ -1444,43 +1413,65 @@ impl<T: Float + 'static> WithOp<T> for BiasedTally<'_, T> {
     }
 }
 
-/// `u = z + bias[c]` for the piece `start..start + z.len()` of a buffer with a bias per channel,
-/// whose pieces are `bias`, with the fused passes' rule (a NaN `z` as it is): the first step of
-/// the passes that run the activation from a tile. Whole channels-last rows that a pass reads
-/// in place ([`has_rows`](crate::channels::has_rows)) take one kernel call, the bias read row
-/// by row, and no pieces (their pattern may be empty); other pieces a call each. Lengths
-/// checked by the caller.
-pub(crate) fn add_bias<T: Float + 'static>(
+/// `op(z + bias[c])` for the piece `start..start + out.len()` of a buffer with a bias per
+/// channel, whose pieces are `bias`, from `input` (`z`, the piece's own elements) or in place on
+/// `out`, with the fused passes' rule (a NaN `z` as it is): the fused forward pass, and with
+/// the reference copy as `op` the first step of the passes that run the activation from a
+/// tile. Whole channels-last rows, where the pieces were made to be read as rows
+/// ([`Pieces::rows_at`]), take one kernel call, the bias read row by row; other pieces a call
+/// each. Lengths checked by the caller.
+pub(crate) fn bias_then<T: Float + 'static, O: Op<T>>(
+    op: O,
     bias: &Pieces<'_, T>,
     start: usize,
-    z: &[T],
-    u: &mut [T],
+    input: Option<&[T]>,
+    out: &mut [T],
     plan: Plan,
 ) {
-    let copy = arch::reference::Copy;
-    if let Some(params) = bias.rows_at(start, z.len()) {
-        let io = arch::RowIo::Zip {
-            src: z,
-            params,
-            dst: u,
-        };
-        return arch::elementwise_rows(arch::BiasThen::<_, false>(copy), io, plan);
-    }
-    let end = start + z.len();
-    bias.each(start..end, |s, e, param| {
-        let (z, u) = (&z[s - start..e - start], &mut u[s - start..e - start]);
-        match param {
-            Param::Splat(bias) => {
-                let io = Io::Map { src: z, dst: u };
-                arch::elementwise(arch::BiasSplat { op: copy, bias }, io, plan)
+    if let Some(params) = bias.rows_at(start, out.len()) {
+        return match input {
+            Some(src) => {
+                let io = arch::RowIo::Zip {
+                    src,
+                    params,
+                    dst: out,
+                };
+                arch::elementwise_rows(arch::BiasThen::<_, false>(op), io, plan)
             }
-            Param::Each(b) => {
+            None => {
+                let io = arch::RowIo::InPlace {
+                    params,
+                    values: out,
+                };
+                arch::elementwise_rows(arch::BiasThen::<_, true>(op), io, plan)
+            }
+        };
+    }
+    let end = start + out.len();
+    bias.each(start..end, |s, e, param| {
+        let (z, out) = (
+            input.map(|z| &z[s - start..e - start]),
+            &mut out[s - start..e - start],
+        );
+        match (z, param) {
+            (Some(z), Param::Splat(bias)) => {
+                let io = Io::Map { src: z, dst: out };
+                arch::elementwise(arch::BiasSplat { op, bias }, io, plan)
+            }
+            (Some(z), Param::Each(b)) => {
                 let io = Io::Zip {
                     fwd: z,
                     grad: b,
-                    dst: u,
+                    dst: out,
                 };
-                arch::elementwise(arch::BiasThen::<_, false>(copy), io, plan)
+                arch::elementwise(arch::BiasThen::<_, false>(op), io, plan)
+            }
+            (None, Param::Splat(bias)) => {
+                arch::elementwise(arch::BiasSplat { op, bias }, Io::InPlace(out), plan)
+            }
+            (None, Param::Each(b)) => {
+                let io = Io::ZipInPlace { fwd: b, grad: out };
+                arch::elementwise(arch::BiasThen::<_, true>(op), io, plan)
             }
         }
     });

@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use super::{Member, ParamError, Pass, RowPass, WithOp, add_bias, check_backward};
+use super::{Member, ParamError, Pass, RowPass, WithOp, bias_then, check_backward};
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
 use crate::channels::{
     Channels, Param, Pieces, TILE, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece,
@@ -886,7 +886,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     }
 
     /// The fused bias passes, a tile of elements at a time (whole mask words): `input + bias`
-    /// into a tile in L1 ([`add_bias`]), then what `record` asks for from it: the forward
+    /// into a tile in L1 ([`bias_then`]), then what `record` asks for from it: the forward
     /// pass to `out`; or the forward pass in place on the tile and the counting copy to
     /// `out`; or ReLU's mask pass into a scratch tile (the bits are the same for every slope)
     /// and the forward pass to `out`. The passes to `out` have the store kind of the whole
@@ -930,7 +930,8 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                             let end = (start + block).min(len);
                             let u = &mut u[..end - start];
                             let z = &input.unwrap_or(out)[start..end];
-                            add_bias(bias, start, z, u, plan.in_cache());
+                            let copy = arch::reference::Copy;
+                            bias_then(copy, bias, start, Some(z), u, plan.in_cache());
                             let out = &mut out[start..end];
                             if let Record::Mask(words) = &mut record {
                                 let words = &mut words[start / 64..end.div_ceil(64)];
@@ -1168,7 +1169,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
     ///
     /// With `biased`, a bias and the bias gradient, `forward` is the input of the fused bias
-    /// pass: PReLU's input, `forward + bias`, goes into a third tile first ([`add_bias`]), and
+    /// pass: PReLU's input, `forward + bias`, goes into a third tile first ([`bias_then`]), and
     /// the input gradient's tile is also reduced into the bias gradient. Where the layout has
     /// the one-pass form below and a tile holds whole periods, the blocks are whole periods,
     /// and each block's input gradient and slope gradient come from that one pass over the
@@ -1223,7 +1224,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let slopes_len = if whole_periods { 0 } else { len };
         let bias = biased.as_ref().map_or(&[][..], |(bias, _)| *bias);
         // Whole periods of channels-last rows in a short pass add the bias row by row
-        // ([`add_bias`]), as the forward pass does.
+        // ([`bias_then`]), as the forward pass does.
         let bias_len = if whole_periods && reads_rows(self.channels, len) {
             0
         } else {
@@ -1247,7 +1248,8 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                                 let (x, g) = (&forward[start..end], dest.grad(start, end));
                                 let x = if biased.is_some() {
                                     let sum = &mut sum[..end - start];
-                                    add_bias(bias, start, x, sum, plan.in_cache());
+                                    let copy = arch::reference::Copy;
+                                    bias_then(copy, bias, start, Some(x), sum, plan.in_cache());
                                     &*sum
                                 } else {
                                     x

@@ -1337,7 +1337,13 @@ impl<T: Float + 'static> WithOp<T> for Biased<'_, T> {
                 Some(src) => Io::Map { src, dst: out },
                 None => Io::InPlace(out),
             };
-            return arch::prelu_forward_rows(arch::BiasThen::<_, false>(op), io, bias, Plan::Auto);
+            return arch::prelu_forward_rows(
+                arch::BiasThen::<_, false>(op),
+                io,
+                bias,
+                None,
+                Plan::Auto,
+            );
         }
         // Rows read in place where the pass is short enough, otherwise pieces.
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, false));

@@ -6,7 +6,7 @@ use super::{Member, ParamError, Pass, RowPass, WithOp, bias_then, check_backward
 use crate::arch::{self, Io, Op, PARTIALS, Plan, RowIo};
 use crate::channels::{
     Channels, Param, Pieces, TILE, for_each_piece, has_rows, has_runs, reads_rows, reduce_piece,
-    sums_in_runs, with_tile,
+    rows_in_registers, sums_in_runs, with_tile,
 };
 use crate::mask::check_mask;
 use crate::slice::check_len;
@@ -114,11 +114,13 @@ impl<T: Float + 'static> Dest<'_, T> {
 }
 
 /// PReLU's backward pass over channels-last rows (`inner` 1) or channels-first runs of `inner`
-/// elements, in one kernel call ([`arch::prelu_backward_sums`]).
+/// elements, in one kernel call ([`arch::prelu_backward_sums`]); with `bias` (rows only), the
+/// fused bias pass.
 struct BackwardSums<'b, T> {
     io: Io<'b, T>,
     slopes: &'b [T],
     sums: &'b mut [T],
+    bias: Option<(&'b [T], &'b mut [T])>,
     inner: usize,
     plan: Plan,
 }
@@ -131,18 +133,20 @@ impl<T: Float + 'static> WithOp<T> for BackwardSums<'_, T> {
             io,
             slopes,
             sums,
+            bias,
             inner,
             plan,
         } = self;
-        arch::prelu_backward_sums(op, io, slopes, sums, inner, plan)
+        arch::prelu_backward_sums(op, io, slopes, sums, bias, inner, plan)
     }
 }
 
 /// PReLU's forward pass over channels-last rows, in one kernel call
-/// ([`arch::prelu_forward_rows`]).
+/// ([`arch::prelu_forward_rows`]); with `bias`, the fused bias pass.
 struct ForwardRows<'b, T> {
     io: Io<'b, T>,
     slopes: &'b [T],
+    bias: Option<&'b [T]>,
     plan: Plan,
 }
 
@@ -150,7 +154,7 @@ impl<T: Float + 'static> WithOp<T> for ForwardRows<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<O: Op<T>>(self, op: O) {
-        arch::prelu_forward_rows(op, self.io, self.slopes, self.plan)
+        arch::prelu_forward_rows(op, self.io, self.slopes, self.bias, self.plan)
     }
 }
 
@@ -360,12 +364,12 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     #[inline]
     fn unary(&self, kind: Unary, input: Option<&[T]>, out: &mut [T]) {
         let len = out.len();
-        let width = self.channels.channels();
-        if kind == Unary::Forward && has_rows(self.channels) && arch::prelu_rows_fit::<T>(width) {
+        if kind == Unary::Forward && rows_in_registers::<T>(self.channels) {
             let io = Io::unary(input, out);
             let work = ForwardRows {
                 io,
                 slopes: self.slopes,
+                bias: None,
                 plan: Plan::Auto,
             };
             use arch::PreluForward as F;
@@ -885,8 +889,11 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         self.channels.check(method, len, "bias", bias.len());
     }
 
-    /// The fused bias passes, a tile of elements at a time (whole mask words): `input + bias`
-    /// into a tile in L1 ([`bias_then`]), then what `record` asks for from it: the forward
+    /// The fused bias passes. The forward pass alone over channels-last rows whose slopes and
+    /// biases fit the kernel's registers ([`arch::prelu_rows_fit`]) is one kernel call
+    /// ([`arch::prelu_forward_rows`] with the bias). Otherwise a tile of elements at a time
+    /// (whole mask words): `input + bias` into a tile in L1 ([`bias_then`]), then what
+    /// `record` asks for from it: the forward
     /// pass to `out`; or the forward pass in place on the tile and the counting copy to
     /// `out`; or ReLU's mask pass into a scratch tile (the bits are the same for every slope)
     /// and the forward pass to `out`. The passes to `out` have the store kind of the whole
@@ -899,6 +906,21 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         mut record: Record<'_>,
     ) -> [usize; 3] {
         let len = out.len();
+        let width = self.channels.channels();
+        if matches!(record, Record::Nothing)
+            && has_rows(self.channels)
+            && arch::prelu_rows_fit::<T>(width, true, false)
+        {
+            let work = ForwardRows {
+                io: Io::unary(input, out),
+                slopes: self.slopes,
+                bias: Some(bias),
+                plan: Plan::Auto,
+            };
+            use arch::PreluForward as F;
+            self.with_zero(work, F::<false, false>, F::<true, false>);
+            return [0; 3];
+        }
         let masks = matches!(record, Record::Mask(_));
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 2, masks));
         let mut sums = [0; 3];
@@ -907,7 +929,6 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         // step one kernel call: no pieces, no pattern tiles. (`f32`, 64 channels, Zen 5, the
         // forward pass at 1Ki elements 380-490 -> 230-330 ns; at 16Ki 2.2-2.5 us with pattern
         // tiles, 2.9-3.8 with rows.)
-        let width = self.channels.channels();
         let unit = if masks {
             width / gcd_64(width) * 64
         } else {
@@ -973,11 +994,12 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         plan: Plan,
     ) {
         if let Some(row) = slopes.rows_at(start, out.len()) {
-            if arch::prelu_rows_fit::<T>(row.len()) {
+            if arch::prelu_rows_fit::<T>(row.len(), false, false) {
                 let io = Io::unary(input, out);
                 let work = ForwardRows {
                     io,
                     slopes: row,
+                    bias: None,
                     plan,
                 };
                 use arch::PreluForward as F;
@@ -1177,7 +1199,9 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
     ///
     /// Without a bias, channels-last rows ([`has_rows`]) and channels-first runs
     /// ([`sums_in_runs`]) take one pass instead, with the slopes and the slope gradient
-    /// themselves, down the rows or run by run ([`arch::prelu_backward_sums`]).
+    /// themselves, down the rows or run by run ([`arch::prelu_backward_sums`]); with a bias,
+    /// so do channels-last rows whose slopes, biases and both sums fit the kernel's registers
+    /// ([`arch::prelu_rows_fit`]).
     fn backward_from(
         &self,
         forward: &[T],
@@ -1185,7 +1209,14 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         slope_grad: &mut [T],
         mut biased: Option<(&[T], &mut [T])>,
     ) {
-        if biased.is_none() && (has_rows(self.channels) || sums_in_runs(self.channels)) {
+        let one_call = match biased {
+            None => has_rows(self.channels) || sums_in_runs(self.channels),
+            Some(_) => {
+                let width = self.channels.channels();
+                has_rows(self.channels) && arch::prelu_rows_fit::<T>(width, true, true)
+            }
+        };
+        if one_call {
             let io = match dest {
                 Dest::Write(grad, dst) => Io::Zip {
                     fwd: forward,
@@ -1203,6 +1234,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                 io,
                 slopes: self.slopes,
                 sums: slope_grad,
+                bias: biased,
                 inner: self.channels.inner(),
                 plan: Plan::Auto,
             };
@@ -1264,6 +1296,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                                         },
                                         slopes: self.slopes,
                                         sums: slope_grad,
+                                        bias: None,
                                         inner: self.channels.inner(),
                                         plan: plan.in_cache(),
                                     };

@@ -1343,13 +1343,19 @@ impl<T: SimdElem> Body<T> for RowSums<T> {
 /// the slope as the binary `op`'s second input; `g` and `sums` are not read, and `x` may be
 /// `out`.
 ///
+/// With `BIAS`, PReLU's fused bias passes: `x` is the element plus `bias[c]` with
+/// [`Accumulate`]'s rule (as [`BiasThen`]'s), and with `SUMS` also `bias_sums[c]` gains `y`
+/// in the order of `sums`. `bias` is valid for reading and `bias_sums` (with `SUMS`) for
+/// reading and writing `width`, apart from the rest; without `BIAS` neither is read.
+///
 /// `stream` only with a separate `out`, which does not accumulate.
 ///
 /// [`Accumulate`]: super::Accumulate
+/// [`BiasThen`]: super::BiasThen
 /// [`SumAdd`]: super::SumAdd
 /// [`SlopeTerm`]: super::SlopeTerm
 /// [`GradTerm`]: super::GradTerm
-pub(super) struct PreluRows<T, O, const SUMS: bool, S> {
+pub(super) struct PreluRows<T, O, const SUMS: bool, S, const BIAS: bool> {
     pub(super) op: O,
     pub(super) term: S,
     pub(super) x: *const T,
@@ -1358,12 +1364,16 @@ pub(super) struct PreluRows<T, O, const SUMS: bool, S> {
     pub(super) len: usize,
     pub(super) slopes: *const T,
     pub(super) sums: *mut T,
+    pub(super) bias: *const T,
+    pub(super) bias_sums: *mut T,
     pub(super) width: usize,
     pub(super) accumulate: bool,
     pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
+impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>, const BIAS: bool>
+    PreluRows<T, O, SUMS, S, BIAS>
+{
     /// Element `i`, in column `c` (`i % width`), one at a time.
     ///
     /// # Safety
@@ -1375,9 +1385,14 @@ impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
         unsafe {
             let (x, slope) = (*self.x.add(i), *self.slopes.add(c));
             if !SUMS {
+                let x = match BIAS {
+                    true => crate::scalar::accumulate(*self.bias.add(c), x),
+                    false => x,
+                };
                 return ptr::write(self.out.add(i), self.op.scalar(x, slope, x));
             }
-            self.summed().one(i, slope, &mut *self.sums.add(c));
+            let bias = BIAS.then(|| (*self.bias.add(c), &mut *self.bias_sums.add(c)));
+            self.summed().one(i, slope, &mut *self.sums.add(c), bias);
         }
     }
 
@@ -1395,11 +1410,39 @@ impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
     }
 }
 
-impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> Job<T> for PreluRows<T, O, SUMS, S> {
-    type Output = ();
-    type On<U: SimdElem> = PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>>;
+impl<T, O, const SUMS: bool, S> PreluRows<T, O, SUMS, S, false> {
+    /// The same job with `bias` and `bias_sums`, valid as the type documents them for `BIAS`.
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>> {
+    pub(super) fn biased(
+        self,
+        bias: *const T,
+        bias_sums: *mut T,
+    ) -> PreluRows<T, O, SUMS, S, true> {
+        PreluRows {
+            op: self.op,
+            term: self.term,
+            x: self.x,
+            g: self.g,
+            out: self.out,
+            len: self.len,
+            slopes: self.slopes,
+            sums: self.sums,
+            bias,
+            bias_sums,
+            width: self.width,
+            accumulate: self.accumulate,
+            stream: self.stream,
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>, const BIAS: bool> Job<T>
+    for PreluRows<T, O, SUMS, S, BIAS>
+{
+    type Output = ();
+    type On<U: SimdElem> = PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>, BIAS>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> PreluRows<U, O::Cast<U>, SUMS, S::Cast<U>, BIAS> {
         PreluRows {
             op: self.op.cast(),
             term: self.term.cast(),
@@ -1409,6 +1452,8 @@ impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> Job<T> for PreluRows<T, O, 
             len: self.len,
             slopes: self.slopes.cast(),
             sums: self.sums.cast(),
+            bias: self.bias.cast(),
+            bias_sums: self.bias_sums.cast(),
             width: self.width,
             accumulate: self.accumulate,
             stream: self.stream,
@@ -1433,9 +1478,17 @@ impl<T: Float, O: Op<T>, const SUMS: bool, S: Op<T>> Job<T> for PreluRows<T, O, 
 /// the sums in registers, 64 channels against leaky ReLU's backward pass at 16Ki, 256Ki and
 /// 4Mi elements: `f32` with AVX2 0.59, 0.77, 0.80 (row by row 0.53, 0.66, 0.70); with AVX-512
 /// `f32` 0.87, 1.02, 0.91 and `f64` 0.88, 0.99, 0.96 (row by row 0.49-0.61).
+///
+/// With a bias (`bias`), its vectors take registers too, and with `sums` the bias's sums:
+/// a quarter of the registers, or an eighth with both sums, so that the four arrays of the
+/// fused backward pass take half of them.
 #[inline(always)]
-const fn prelu_block<V: Vector>() -> usize {
-    let block = V::REGISTERS / 2;
+const fn prelu_block<V: Vector>(bias: bool, sums: bool) -> usize {
+    let block = match (bias, sums) {
+        (false, _) => V::REGISTERS / 2,
+        (true, false) => V::REGISTERS / 4,
+        (true, true) => V::REGISTERS / 8,
+    };
     if block < PRELU_BLOCK_MAX {
         block
     } else {
@@ -1443,12 +1496,14 @@ const fn prelu_block<V: Vector>() -> usize {
     }
 }
 
-/// Whether one block of [`PreluRows`]' registers ([`prelu_block`]) covers a row of `width`
-/// elements with the kernel's vectors (the scalar loop: always), as a [`Job`] that computes
-/// nothing else.
+/// Whether one block of [`PreluRows`]' registers ([`prelu_block`] with `bias` and `sums`)
+/// covers a row of `width` elements with the kernel's vectors (the scalar loop: always), as a
+/// [`Job`] that computes nothing else.
 #[derive(Clone, Copy)]
 pub(super) struct PreluFits {
     pub(super) width: usize,
+    pub(super) bias: bool,
+    pub(super) sums: bool,
 }
 
 impl<T: Float> Job<T> for PreluFits {
@@ -1464,7 +1519,7 @@ impl<T: Float> Job<T> for PreluFits {
 
 impl<T: SimdElem> Body<T> for PreluFits {
     unsafe fn run<V: Vector<Elem = T>>(self) -> bool {
-        self.width / V::LANES <= prelu_block::<V>()
+        self.width / V::LANES <= prelu_block::<V>(self.bias, self.sums)
     }
 }
 
@@ -1475,30 +1530,47 @@ const PRELU_BLOCK_MAX: usize = 8;
 /// vector of columns that wraps around the end of [`PreluRows`]' rotated rows.
 pub(super) const MAX_LANES: usize = 16;
 
-/// The slopes and the sums of the vector of columns that wraps around the end of [`PreluRows`]'
-/// rotated rows, in registers for the whole pass.
+/// The parameters and the sums of the vector of columns that wraps around the end of
+/// [`PreluRows`]' rotated rows, in registers for the whole pass.
 #[derive(Clone, Copy)]
 struct Wrap<V> {
     slope: V,
     sum: V,
+    bias: V,
+    bias_sum: V,
 }
 
-impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S> {
-    /// The result for the vector of elements from `i`, whose slopes are `slope`; with `SUMS`,
-    /// `sum` gains their slope terms.
+impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>, const BIAS: bool>
+    PreluRows<T, O, SUMS, S, BIAS>
+{
+    /// The result for the vector of elements from `i`, whose slopes are `slope` (and with
+    /// `BIAS` biases `bias`); with `SUMS`, `sum` gains their slope terms (and with `BIAS`,
+    /// `bias_sum` the results).
     ///
     /// # Safety
     /// The pointers are valid as the type documents; `i + LANES <= len`; the ISA is the
     /// caller's.
     #[inline(always)]
-    unsafe fn lanes<V: Vector<Elem = T>>(&self, i: usize, slope: V, sum: &mut V) -> V {
+    unsafe fn lanes<V: Vector<Elem = T>>(
+        &self,
+        i: usize,
+        slope: V,
+        sum: &mut V,
+        bias: V,
+        bias_sum: &mut V,
+    ) -> V {
         // SAFETY: the vector lies within the buffers; the ISA is the caller's.
         unsafe {
             if !SUMS {
                 let x = V::load(self.x.add(i));
+                let x = match BIAS {
+                    true => super::ops::accumulate_lanes(bias, x),
+                    false => x,
+                };
                 return self.op.lanes(x, slope, x);
             }
-            self.summed().lanes(i, slope, sum, false)
+            let bias = BIAS.then_some((bias, bias_sum));
+            self.summed().lanes(i, slope, sum, bias, false)
         }
     }
 
@@ -1535,18 +1607,19 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
         unsafe { V::load(lanes.as_ptr()) }
     }
 
-    /// Stores `v` to `sums` from column `c < width` as [`Self::load_wrapped`] reads it.
+    /// Stores `v` to `sums` or `bias_sums` (`p`) from column `c < width` as
+    /// [`Self::load_wrapped`] reads it.
     ///
     /// # Safety
-    /// `sums` is valid as the type documents, `width >= LANES`; the ISA is the caller's.
+    /// `p` is valid for writing `width >= LANES` elements; the ISA is the caller's.
     #[inline(always)]
-    unsafe fn store_wrapped<V: Vector<Elem = T>>(&self, v: V, c: usize) {
+    unsafe fn store_wrapped<V: Vector<Elem = T>>(&self, p: *mut T, v: V, c: usize) {
         let mut lanes = [T::zero(); MAX_LANES];
         // SAFETY: `lanes` holds LANES elements; the ISA is the caller's.
         unsafe { v.store(lanes.as_mut_ptr()) };
         for (j, &lane) in lanes[..V::LANES].iter().enumerate() {
             // SAFETY: the column is below width.
-            unsafe { *self.sums.add((c + j) % self.width) = lane };
+            unsafe { *p.add((c + j) % self.width) = lane };
         }
     }
 
@@ -1573,9 +1646,22 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
                     } else {
                         slope
                     };
-                    let y = self.lanes(row + c, slope, &mut sum);
+                    let bias = if BIAS {
+                        V::load(self.bias.add(c))
+                    } else {
+                        slope
+                    };
+                    let mut bias_sum = if BIAS && SUMS {
+                        V::load(self.bias_sums.add(c))
+                    } else {
+                        slope
+                    };
+                    let y = self.lanes(row + c, slope, &mut sum, bias, &mut bias_sum);
                     if SUMS {
                         sum.store(self.sums.add(c));
+                    }
+                    if BIAS && SUMS {
+                        bias_sum.store(self.bias_sums.add(c));
                     }
                     self.put(y, row + c, stream);
                     c += lanes;
@@ -1609,7 +1695,7 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
         let lanes = V::LANES;
         // Whether vector k is one of the `n`: the loops over k unroll, and a k past the block
         // of this ISA is dead code, so the arrays are registers.
-        let runs = |k: usize| k < prelu_block::<V>() && k < n;
+        let runs = |k: usize| k < prelu_block::<V>(BIAS, SUMS) && k < n;
         // The column of vector k (below width, as shift < LANES), and whether it wraps.
         let column = |k: usize| shift + c0 + k * lanes;
         let wraps = |k: usize| column(k) + lanes > self.width;
@@ -1617,6 +1703,7 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
         // features, so its vector loads would be calls and the registers would live in memory.)
         const N: usize = PRELU_BLOCK_MAX;
         let (mut slopes, mut sums) = ([wrap.slope; N], [wrap.sum; N]);
+        let (mut biases, mut bias_sums) = ([wrap.bias; N], [wrap.bias_sum; N]);
         // SAFETY: every vector touched lies within its row, within len, or within the slopes
         // and sums where it does not wrap; `g` is read before `out`, which may be `g`, is
         // written; the ISA is the caller's.
@@ -1627,6 +1714,12 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
                     if SUMS {
                         sums[k] = V::load(self.sums.add(column(k)));
                     }
+                    if BIAS {
+                        biases[k] = V::load(self.bias.add(column(k)));
+                    }
+                    if BIAS && SUMS {
+                        bias_sums[k] = V::load(self.bias_sums.add(column(k)));
+                    }
                 }
             }
             for row in rows {
@@ -1636,30 +1729,36 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> PreluRows<T, O, SUMS, S>
                         break;
                     }
                     let i = first + k * lanes;
-                    let y = self.lanes(i, slopes[k], &mut sums[k]);
+                    let y = self.lanes(i, slopes[k], &mut sums[k], biases[k], &mut bias_sums[k]);
                     self.put(y, i, self.stream);
                 }
             }
-            for (k, &sum) in sums.iter().enumerate() {
+            for k in 0..N {
                 if !SUMS || !runs(k) {
                     break;
                 } else if wraps(k) {
-                    wrap.sum = sum;
+                    wrap.sum = sums[k];
+                    wrap.bias_sum = bias_sums[k];
                 } else {
-                    sum.store(self.sums.add(column(k)));
+                    sums[k].store(self.sums.add(column(k)));
+                    if BIAS {
+                        bias_sums[k].store(self.bias_sums.add(column(k)));
+                    }
                 }
             }
         }
     }
 }
 
-impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> Body<T> for PreluRows<T, O, SUMS, S> {
+impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>, const BIAS: bool> Body<T>
+    for PreluRows<T, O, SUMS, S, BIAS>
+{
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let (lanes, width, len) = (V::LANES, self.width, self.len);
         debug_assert!(lanes <= MAX_LANES);
         let vectors = width / lanes;
-        if vectors > prelu_block::<V>() {
+        if vectors > prelu_block::<V>(BIAS, SUMS) {
             // SAFETY: the caller's obligations.
             return unsafe { self.row_by_row::<V>() };
         }
@@ -1695,11 +1794,19 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> Body<T> for PreluRows<T,
             let mut wrap = Wrap {
                 slope: zero,
                 sum: zero,
+                bias: zero,
+                bias_sum: zero,
             };
             if shift > 0 {
                 wrap.slope = this.load_wrapped(this.slopes, last);
                 if SUMS {
                     wrap.sum = this.load_wrapped(this.sums, last);
+                }
+                if BIAS {
+                    wrap.bias = this.load_wrapped(this.bias, last);
+                }
+                if BIAS && SUMS {
+                    wrap.bias_sum = this.load_wrapped(this.bias_sums, last);
                 }
             }
             // The vectors of the rows as one block, each sum down its column row after row;
@@ -1711,7 +1818,10 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>> Body<T> for PreluRows<T,
                 }
             }
             if SUMS && shift > 0 {
-                this.store_wrapped(wrap.sum, last);
+                this.store_wrapped(this.sums, wrap.sum, last);
+            }
+            if BIAS && SUMS && shift > 0 {
+                this.store_wrapped(this.bias_sums, wrap.bias_sum, last);
             }
             // The rest of the last row, after the rotated rows: the vectors that do not wrap,
             // then one element at a time.
@@ -1908,17 +2018,28 @@ pub(super) struct Summed<T, O, S> {
 
 impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
     /// The step for element `i` with slope `slope`: writes `out[i]`, adds the term to `sum`.
+    /// With `bias`, a bias and its sum, the step's `x` is the element plus the bias
+    /// ([`Accumulate`]'s rule, as [`BiasThen`]'s), and the sum gains the result `y`.
+    ///
+    /// [`Accumulate`]: super::Accumulate
+    /// [`BiasThen`]: super::BiasThen
     ///
     /// # Safety
     /// The pointers are valid for element `i` as the type documents.
     #[inline(always)]
-    unsafe fn one(&self, i: usize, slope: T, sum: &mut T) {
+    unsafe fn one(&self, i: usize, slope: T, sum: &mut T, bias: Option<(T, &mut T)>) {
         // SAFETY: the caller's obligations; `x` and `g` are read before `out`, which may be
         // `g`, is written.
         unsafe {
             let (x, g) = (*self.x.add(i), *self.g.add(i));
+            let x = bias
+                .as_ref()
+                .map_or(x, |&(b, _)| crate::scalar::accumulate(b, x));
             let y = self.op.scalar(x, g, slope);
             *sum = super::SumAdd::add(*sum, self.term.scalar(x, g, y));
+            if let Some((_, bias_sum)) = bias {
+                *bias_sum = super::SumAdd::add(*bias_sum, y);
+            }
             let out = if self.accumulate {
                 super::Accumulate(super::reference::Copy).scalar(y, y, *self.out.add(i))
             } else {
@@ -1929,7 +2050,7 @@ impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
     }
 
     /// The output for the vector of elements from `i` with slopes `slope`, for the caller to
-    /// store; `sum` gains the terms with [`SumAdd`]'s rule.
+    /// store; `sum` gains the terms with [`SumAdd`]'s rule. `bias` as for [`Self::one`].
     ///
     /// With `branch`, a plain addition first: where no lane of it is NaN, no lane of either
     /// operand is, and it is the rule's sum. The rule's compares and selects then run only
@@ -1945,13 +2066,24 @@ impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
     ///
     /// [`SumAdd`]: super::SumAdd
     #[inline(always)]
-    unsafe fn lanes<V: Vector<Elem = T>>(&self, i: usize, slope: V, sum: &mut V, branch: bool) -> V
+    unsafe fn lanes<V: Vector<Elem = T>>(
+        &self,
+        i: usize,
+        slope: V,
+        sum: &mut V,
+        bias: Option<(V, &mut V)>,
+        branch: bool,
+    ) -> V
     where
         T: SimdElem,
     {
         // SAFETY: the caller's obligations.
         unsafe {
             let (x, g) = (V::load(self.x.add(i)), V::load_whole(self.g.add(i)));
+            let x = match &bias {
+                Some((b, _)) => super::ops::accumulate_lanes(*b, x),
+                None => x,
+            };
             let y = self.op.lanes(x, g, slope);
             let term = self.term.lanes(x, g, y);
             let plain = sum.add(term);
@@ -1960,6 +2092,9 @@ impl<T: Float, O: Op<T>, S: Op<T>> Summed<T, O, S> {
             } else {
                 super::SumAdd.lanes(term, term, *sum)
             };
+            if let Some((_, bias_sum)) = bias {
+                *bias_sum = super::SumAdd.lanes(y, y, *bias_sum);
+            }
             if self.accumulate {
                 let old = V::load(self.out.add(i));
                 super::Accumulate(super::reference::Copy).lanes(y, y, old)
@@ -2063,7 +2198,8 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
             unsafe {
                 let slope = *self.slopes.add(c);
                 for j in 0..self.inner {
-                    self.step.one(start + j, slope, &mut partials[j % PARTIALS]);
+                    self.step
+                        .one(start + j, slope, &mut partials[j % PARTIALS], None);
                 }
                 self.finish(c, &partials);
             }
@@ -2113,7 +2249,7 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 let mut partials = Aligned([-T::zero(); 2 * PARTIALS]);
                 let partials = &mut partials.0;
                 for (j, sum) in partials[..head].iter_mut().enumerate() {
-                    self.step.one(start + j, slope, sum);
+                    self.step.one(start + j, slope, sum, None);
                 }
                 if head > 0 {
                     partials.copy_within(..head, PARTIALS);
@@ -2128,7 +2264,7 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                 for r in 0..rounds {
                     for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
                         let i = start + head + r * PARTIALS + m * lanes;
-                        let y = self.step.lanes(i, slope_lanes, sum, true);
+                        let y = self.step.lanes(i, slope_lanes, sum, None, true);
                         if stream {
                             y.stream(self.step.out.add(i));
                         } else {
@@ -2146,7 +2282,8 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                     .split_first_chunk_mut::<PARTIALS>()
                     .unwrap_or_else(|| unreachable!());
                 for j in head + rounds * PARTIALS..self.inner {
-                    self.step.one(start + j, slope, &mut sums[j % PARTIALS]);
+                    self.step
+                        .one(start + j, slope, &mut sums[j % PARTIALS], None);
                 }
                 self.finish(c, sums);
             }

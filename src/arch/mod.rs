@@ -1094,19 +1094,34 @@ pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_
 /// backward shape (`Zip`, `ZipInPlace` or `Accumulate`, whose output it adds to) over whole
 /// periods of `slopes.len() * inner` elements; each element reads its channel's slope, and
 /// `sums` (one per channel) gains the slope terms in the documented order (column by column and
-/// row after row; run by run in 16 partial sums). Panics unless `io` is a backward shape over
-/// whole periods and `sums` has one value per slope.
+/// row after row; run by run in 16 partial sums).
+///
+/// With `bias`, a bias and its gradient, one per channel (rows only), PReLU's fused bias pass:
+/// `io`'s `fwd` is the input of the fused forward pass, each element plus its channel's bias
+/// ([`BiasThen`]'s rule) is PReLU's input, and the bias gradient gains the input gradients
+/// (the results, before they are added to an `Accumulate` output) in the order of the slope
+/// terms, with the bias in registers beside the slopes ([`generic::PreluRows`]).
+///
+/// Panics unless `io` is a backward shape over whole periods and `sums` has one value per
+/// slope, or with a bias, unless `inner` is 1 and the bias and its gradient have one value
+/// per slope.
 #[inline(always)]
 pub(crate) fn prelu_backward_sums<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
     slopes: &[T],
     sums: &mut [T],
+    bias: Option<(&[T], &mut [T])>,
     inner: usize,
     plan: Plan,
 ) {
     assert_eq!(sums.len(), slopes.len(), "one sum per slope");
-    backward_sums(op, SlopeTerm, io, Some(slopes), sums, inner, plan)
+    if let Some((bias, bias_grad)) = &bias {
+        assert!(inner == 1, "a bias only over rows");
+        assert_eq!(bias.len(), slopes.len(), "one bias per slope");
+        assert_eq!(bias_grad.len(), slopes.len(), "one bias gradient per slope");
+    }
+    backward_sums(op, SlopeTerm, io, Some(slopes), sums, bias, inner, plan)
 }
 
 /// The fused backward pass of a bias and an activation in one kernel call, as
@@ -1126,12 +1141,14 @@ pub(crate) fn bias_backward_sums<T: Float + 'static, O: Op<T>>(
 ) {
     // The job passes a slope to `op` as the old output, which a backward operation ignores.
     assert!(!O::READS_OUT, "a backward operation");
-    backward_sums(op, GradTerm, io, None, bias_grad, inner, plan)
+    backward_sums(op, GradTerm, io, None, bias_grad, None, inner, plan)
 }
 
 /// [`prelu_backward_sums`] and [`bias_backward_sums`]: `term` gives each element's addition
 /// to its channel's sum, and `op` reads the slopes, or without them the gradient's first
-/// elements (which it ignores).
+/// elements (which it ignores); with `bias` (rows only, as checked by the caller), PReLU's
+/// fused bias pass.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
     op: O,
@@ -1139,6 +1156,7 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
     io: Io<'_, T>,
     slopes: Option<&[T]>,
     sums: &mut [T],
+    bias: Option<(&[T], &mut [T])>,
     inner: usize,
     plan: Plan,
 ) {
@@ -1171,27 +1189,33 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
     // `channels`, so it holds `channels` elements.
     let slopes = slopes.map_or(g, <[T]>::as_ptr);
     let sums = sums.as_mut_ptr();
-    // Both jobs below: `resolve` returns only supported kernels; the pointers come from the
+    // The jobs below: `resolve` returns only supported kernels; the pointers come from the
     // slices (`io`'s valid for `len` elements, a multiple of `channels * inner`, the output a
     // `&mut` borrow apart from the inputs or, in place, the gradient itself; the slopes and
-    // the sums, a `&mut` borrow of its own, valid for `channels`), and only a separate output
-    // streams.
-    if inner == 1 {
-        let job = generic::PreluRows::<_, _, true, _> {
-            op,
-            term,
-            x,
-            g,
-            out,
-            len,
-            slopes,
-            sums,
-            width: channels,
-            accumulate,
-            stream,
-        };
+    // the sums, a `&mut` borrow of its own, and the bias and its gradient, another, valid for
+    // `channels`), and only a separate output streams.
+    let rows = generic::PreluRows::<_, _, true, _, false> {
+        op,
+        term,
+        x,
+        g,
+        out,
+        len,
+        slopes,
+        sums,
+        bias: core::ptr::null(),
+        bias_sums: core::ptr::null_mut(),
+        width: channels,
+        accumulate,
+        stream,
+    };
+    if let Some((bias, bias_grad)) = bias {
+        let job = rows.biased(bias.as_ptr(), bias_grad.as_mut_ptr());
         // SAFETY: as the note above the branches says, with `width` the channel count.
         unsafe { dispatch(kernel, job) }
+    } else if inner == 1 {
+        // SAFETY: as above; without BIAS the null bias pointers are not read.
+        unsafe { dispatch(kernel, rows) }
     } else {
         let step = generic::Summed {
             op,
@@ -1216,15 +1240,17 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
 }
 
 /// Whether [`prelu_forward_rows`] keeps a row of `width` slopes in registers (one block of
-/// them) with the kernel that [`Plan::Auto`] selects for `T`. Where it does not, its rows run
+/// them) with the kernel that [`Plan::Auto`] selects for `T`; with `bias`, also a row of
+/// biases, and with `sums` (for [`prelu_backward_sums`]) the sums of both. Where it does not, its rows run
 /// one at a time with the slopes read from memory, slower than the elementwise loop over rows
 /// or tiles (64 `f64` channels with AVX2, against leaky ReLU's forward pass at 16Ki, 256Ki and
 /// 4Mi elements: 0.69-0.72, 0.77, 0.56-0.65 row by row; 0.81-0.84, 0.89-0.90, 0.97-0.98
 /// through the elementwise loop).
 #[inline]
-pub(crate) fn prelu_rows_fit<T: Float + 'static>(width: usize) -> bool {
+pub(crate) fn prelu_rows_fit<T: Float + 'static>(width: usize, bias: bool, sums: bool) -> bool {
+    let job = generic::PreluFits { width, bias, sums };
     // SAFETY: `selected` returns only supported kernels; the job touches no memory.
-    unsafe { dispatch::<T, _>(Kernel::selected(), generic::PreluFits { width }) }
+    unsafe { dispatch::<T, _>(Kernel::selected(), job) }
 }
 
 /// What both PReLU forward passes ([`prelu_forward_rows`], [`prelu_forward_runs`]) start with:
@@ -1252,18 +1278,21 @@ fn prelu_forward_plan<T: Float + 'static>(
 /// A PReLU forward pass (`op`, binary with the slope as its second input: [`PreluForward`]
 /// or [`PreluDerivative`] without `SLOPE_FIRST`) over channels-last rows of `slopes.len()`
 /// elements in one kernel call ([`generic::PreluRows`]): `io` is `Map` or `InPlace`, and
-/// element `i` reads `slopes[i % slopes.len()]`. Panics unless `io` is one of those shapes
-/// over whole rows.
+/// element `i` reads `slopes[i % slopes.len()]`. With `bias`, one per slope, `op`'s input is
+/// element `i` plus `bias[i % slopes.len()]` ([`BiasThen`]'s rule): PReLU's fused bias forward
+/// pass, with the bias in registers beside the slopes. Panics unless `io` is one of those
+/// shapes over whole rows, or if the bias has another length.
 #[inline(always)]
 pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
     slopes: &[T],
+    bias: Option<&[T]>,
     plan: Plan,
 ) {
     let width = slopes.len();
     let (Raw { x, out, len, .. }, kernel, stream) = prelu_forward_plan(io, width, plan);
-    let job = generic::PreluRows::<_, _, false, _> {
+    let rows = generic::PreluRows::<_, _, false, _, false> {
         op,
         term: SlopeTerm,
         x,
@@ -1272,15 +1301,26 @@ pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
         len,
         slopes: slopes.as_ptr(),
         sums: core::ptr::null_mut(),
+        bias: core::ptr::null(),
+        bias_sums: core::ptr::null_mut(),
         width,
         accumulate: false,
         stream,
     };
-    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices
-    // (`io`'s valid for `len` elements, a multiple of `width`, the output a `&mut` borrow apart
-    // from the input or, in place, the input itself; the slopes valid for `width`; the sums
-    // are not read without SUMS), and only a separate output streams.
-    unsafe { dispatch(kernel, job) }
+    // SAFETY (both calls): `resolve` returns only supported kernels; the pointers come from
+    // the slices (`io`'s valid for `len` elements, a multiple of `width`, the output a `&mut`
+    // borrow apart from the input or, in place, the input itself; the slopes and the bias
+    // valid for `width`; the sums are not read without SUMS, the bias not without BIAS), and
+    // only a separate output streams.
+    if let Some(bias) = bias {
+        assert_eq!(bias.len(), width, "one bias per slope");
+        let job = rows.biased(bias.as_ptr(), core::ptr::null_mut());
+        // SAFETY: as above.
+        unsafe { dispatch(kernel, job) }
+    } else {
+        // SAFETY: as above.
+        unsafe { dispatch(kernel, rows) }
+    }
 }
 
 /// A PReLU forward pass (`op`, binary with the slope as its second input, as for

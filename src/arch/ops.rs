@@ -603,7 +603,7 @@ impl<T: Float, O: Op<T>> Op<T> for Accumulate<O> {
 /// # Safety
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn accumulate_lanes<V: Vector>(old: V, value: V) -> V {
+pub(super) unsafe fn accumulate_lanes<V: Vector>(old: V, value: V) -> V {
     // SAFETY: the caller proved V's ISA. `value <= value` holds exactly where it is not NaN.
     unsafe { value.le(value).select(old.add(value), value) }
 }

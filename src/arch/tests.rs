@@ -1197,11 +1197,12 @@ fn row_sums_every_width_and_start() {
 }
 
 /// PReLU's passes over channels-last rows in one pass ([`prelu_forward_rows`],
-/// [`prelu_backward_sums`]) on every kernel: rows of whole vectors and with a scalar tail, in
-/// one block of registers and wider, every start, each shape and store kind (streaming rotates
-/// the rows to the output's register boundary), against the scalar rules element by element,
-/// the slope gradient summed down each column row after row, with guard cells around the
-/// output.
+/// [`prelu_backward_sums`]) on every kernel, without and with a bias (the fused bias passes):
+/// rows of whole vectors and with a scalar tail, in one block of registers and wider, every
+/// start, each shape and store kind (streaming rotates the rows to the output's register
+/// boundary), against the scalar rules element by element at the element plus its bias, the
+/// slope gradient and the bias gradient summed down each column row after row, with guard
+/// cells around the output.
 #[test]
 fn prelu_rows_every_width_and_start() {
     fn check<F: TestFloat + Cell>(seed: u64) {
@@ -1226,7 +1227,16 @@ fn prelu_rows_every_width_and_start() {
             let slopes: Vec<F> = (0..width)
                 .map(|c| F::from(c as f64 / 8.0 - 1.4375).unwrap())
                 .collect();
-            for &rows in row_counts {
+            let some_bias = rng.floats::<F>(width);
+            for (bias, &rows) in [None, Some(&some_bias[..])]
+                .into_iter()
+                .flat_map(|bias| row_counts.iter().map(move |rows| (bias, rows)))
+            {
+                // The input of PReLU at element `i`: the element plus its bias.
+                let at_bias = |x: &[F], i: usize| match bias {
+                    Some(b) => crate::scalar::accumulate(b[i % width], x[i]),
+                    None => x[i],
+                };
                 let n = rows * width;
                 let pool = Pool::<F>::new(rng.next_u64(), n);
                 let init = rng.floats::<F>(width);
@@ -1236,7 +1246,10 @@ fn prelu_rows_every_width_and_start() {
                     let old = &pool.old[start..][..n];
                     // The forward pass, which reads no gradient and sums nothing.
                     let want_out: Vec<F> = (0..n)
-                        .map(|i| PreluForward::<false, false>.scalar(x[i], slopes[i % width], x[i]))
+                        .map(|i| {
+                            let u = at_bias(x, i);
+                            PreluForward::<false, false>.scalar(u, slopes[i % width], u)
+                        })
                         .collect();
                     for &shape in forward_shapes {
                         for &stream in shape.store_kinds() {
@@ -1244,11 +1257,13 @@ fn prelu_rows_every_width_and_start() {
                                 let mut out = Guarded::new(old, start, Case::<F>::sentinel());
                                 let io = shape.forward_io(x, out.inner());
                                 let plan = Plan::Forced(kernel, stream);
-                                prelu_forward_rows(PreluForward::<false, false>, io, &slopes, plan);
+                                let op = PreluForward::<false, false>;
+                                prelu_forward_rows(op, io, &slopes, bias, plan);
                                 let at = || {
                                     format!(
                                         "{kernel:?} width {width} rows {rows} start {start} \
-                                         forward {shape:?} stream {stream}"
+                                         forward {shape:?} stream {stream} bias {}",
+                                        bias.is_some()
                                     )
                                 };
                                 assert_same_bits_at(out.checked(at), &want_out, at);
@@ -1256,12 +1271,13 @@ fn prelu_rows_every_width_and_start() {
                         }
                     }
                     for &shape in shapes {
-                        let mut want = init.clone();
+                        let (mut want, mut want_bias) = (init.clone(), init.clone());
                         let want_out: Vec<F> = (0..n)
                             .map(|i| {
-                                let c = i % width;
-                                want[c] = spec_sum_add(want[c], SlopeTerm::of(x[i], g[i]));
-                                let y = PreluBackward::<false>.scalar(x[i], g[i], slopes[c]);
+                                let (c, u) = (i % width, at_bias(x, i));
+                                want[c] = spec_sum_add(want[c], SlopeTerm::of(u, g[i]));
+                                let y = PreluBackward::<false>.scalar(u, g[i], slopes[c]);
+                                want_bias[c] = spec_sum_add(want_bias[c], y);
                                 match shape {
                                     Shape::Accumulate => crate::scalar::accumulate(old[i], y),
                                     _ => y,
@@ -1271,19 +1287,25 @@ fn prelu_rows_every_width_and_start() {
                         for &stream in shape.store_kinds() {
                             for kernel in supported() {
                                 let mut out = Guarded::new(old, start, Case::<F>::sentinel());
-                                let mut sums = init.clone();
+                                let (mut sums, mut bias_sums) = (init.clone(), init.clone());
                                 let io = shape.backward_io(x, g, out.inner());
                                 let plan = Plan::Forced(kernel, stream);
                                 let op = PreluBackward::<false>;
-                                prelu_backward_sums(op, io, &slopes, &mut sums, 1, plan);
+                                let with = bias.map(|b| (b, &mut bias_sums[..]));
+                                prelu_backward_sums(op, io, &slopes, &mut sums, with, 1, plan);
                                 let at = || {
                                     format!(
                                         "{kernel:?} width {width} rows {rows} start {start} \
-                                         {shape:?} stream {stream}"
+                                         {shape:?} stream {stream} bias {}",
+                                        bias.is_some()
                                     )
                                 };
                                 assert_same_bits_at(out.checked(at), &want_out, at);
                                 assert_same_bits_at(&sums, &want, || format!("{}: sums", at()));
+                                if bias.is_some() {
+                                    let at = || format!("{}: bias sums", at());
+                                    assert_same_bits_at(&bias_sums, &want_bias, at);
+                                }
                             }
                         }
                     }
@@ -1444,8 +1466,8 @@ fn prelu_run_sums_every_length_and_start() {
                                     let mut sums = init.clone();
                                     let io = shape.backward_io(x, g, out.inner());
                                     let plan = Plan::Forced(kernel, stream);
-                                    let op = PreluBackward::<false>;
-                                    prelu_backward_sums(op, io, &slopes, &mut sums, inner, plan);
+                                    let (op, s) = (PreluBackward::<false>, &mut sums[..]);
+                                    prelu_backward_sums(op, io, &slopes, s, None, inner, plan);
                                     let at = || {
                                         format!(
                                             "{kernel:?} inner {inner} channels {channels} periods \

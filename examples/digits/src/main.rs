@@ -5,10 +5,11 @@
 //! - The forward pass of ReLU and leaky ReLU adds the bias, applies the activation and writes
 //!   the 1-bit mask in one pass (`forward_biased_masked`); their backward pass reads the mask
 //!   (`backward_masked_in_place`), so the pre-activations need not be kept.
-//! - PReLU learns a slope per unit: its backward pass (`PRelu::backward_in_place`) gives the
-//!   input gradient and the slope gradient in one pass, from the pre-activations it keeps.
+//! - PReLU learns a slope per unit. Its forward pass adds the bias too (`PRelu::forward_biased`),
+//!   and its backward pass (`PRelu::backward_biased`) gives the input gradient, the slope
+//!   gradient and the bias gradient in one pass, from the products `x W` it keeps.
 //! - The test pass counts zeros and active outputs in the same pass as the activation
-//!   (`forward_biased_with_stats`, `PRelu::forward_with_stats`), and a `DeadUnitTracker` per
+//!   (`forward_biased_with_stats`, `PRelu::forward_biased_with_stats`), and a `DeadUnitTracker` per
 //!   hidden layer finds the units that never fired in an epoch.
 //!
 //! It prints test accuracy, training loss, the dead-unit fraction and the sparsity per epoch,
@@ -180,8 +181,9 @@ impl Dense {
         }
     }
 
-    /// The gradients of the weights and biases from the layer's input `x` and `g = dL/dz`,
-    /// and `dL/dx` into `grad_x` if asked for.
+    /// The gradient of the weights from the layer's input `x` and `g = dL/dz`, and `dL/dx`
+    /// into `grad_x` if asked for. (The bias gradient: [`Dense::bias_backward`], or from the
+    /// fused pass that computes `g`.)
     fn backward(&mut self, x: &[f32], g: &[f32], grad_x: Option<&mut Vec<f32>>) {
         if let Some(gx) = grad_x {
             gx.clear();
@@ -196,13 +198,20 @@ impl Dense {
             }
         }
         self.grad_w.fill(0.0);
-        self.grad_b.fill(0.0);
         for (xr, gr) in x.chunks_exact(self.inputs).zip(g.chunks_exact(self.units)) {
             for (&xi, gwr) in xr.iter().zip(self.grad_w.chunks_exact_mut(self.units)) {
                 for (gw, &gj) in gwr.iter_mut().zip(gr) {
                     *gw += xi * gj;
                 }
             }
+        }
+    }
+
+    /// The gradient of the biases from `g = dL/dz`: each unit's sum, row after row (the
+    /// order of rectify's fused bias gradients).
+    fn bias_backward(&mut self, g: &[f32]) {
+        self.grad_b.fill(0.0);
+        for gr in g.chunks_exact(self.units) {
             for (gb, &gj) in self.grad_b.iter_mut().zip(gr) {
                 *gb += gj;
             }
@@ -263,8 +272,10 @@ struct Hidden {
     h: Vec<f32>,
     /// ReLU and leaky ReLU: the 1-bit mask the backward pass reads.
     mask: Vec<u64>,
-    /// PReLU: the pre-activations `z + b`, which its slope gradient needs.
+    /// PReLU: the products `x W`, which its backward pass needs (it adds the bias again).
     z: Vec<f32>,
+    /// PReLU: `dL/dz`, which its backward pass writes (it has no in-place form).
+    grad_z: Vec<f32>,
     slope_grad: Vec<f32>,
     tracker: DeadUnitTracker,
 }
@@ -282,6 +293,7 @@ impl Hidden {
             h: Vec::new(),
             mask: Vec::new(),
             z: Vec::new(),
+            grad_z: Vec::new(),
             slope_grad: vec![0.0; units],
             tracker: DeadUnitTracker::new(units).expect("units > 0"),
         }
@@ -307,26 +319,36 @@ impl Hidden {
             }
             Act::PRelu(slopes) => {
                 self.dense.matmul(x, &mut self.z);
-                self.dense.add_bias(&mut self.z);
                 self.h.resize(self.z.len(), 0.0);
                 let prelu = PRelu::new(slopes, channels).expect("finite slopes");
-                prelu.forward(&self.z, &mut self.h);
+                prelu.forward_biased(&self.z, &self.dense.b, &mut self.h);
             }
         }
     }
 
-    /// The backward pass: `grad` is `dL/dh` and becomes `dL/dz` in place; the gradients of
-    /// the weights, biases (and slopes), and `dL/dx` into `grad_x` if asked for.
+    /// The backward pass from `grad = dL/dh` (the masked activations turn it into `dL/dz` in
+    /// place): the gradients of the weights, biases (and slopes), and `dL/dx` into `grad_x` if
+    /// asked for.
     fn backward(&mut self, x: &[f32], grad: &mut [f32], grad_x: Option<&mut Vec<f32>>) {
-        match &self.act {
-            Act::Masked(act) => act.backward_masked_in_place(&self.mask, grad),
+        let channels = self.channels();
+        let grad_z: &[f32] = match &self.act {
+            Act::Masked(act) => {
+                act.backward_masked_in_place(&self.mask, grad);
+                self.dense.bias_backward(grad);
+                grad
+            }
             Act::PRelu(slopes) => {
                 self.slope_grad.fill(0.0);
-                let prelu = PRelu::new(slopes, self.channels()).expect("finite slopes");
-                prelu.backward_in_place(&self.z, grad, &mut self.slope_grad);
+                self.dense.grad_b.fill(0.0);
+                self.grad_z.resize(grad.len(), 0.0);
+                let prelu = PRelu::new(slopes, channels).expect("finite slopes");
+                let (z, b) = (&self.z, &self.dense.b);
+                let (slope_grad, bias_grad) = (&mut self.slope_grad, &mut self.dense.grad_b);
+                prelu.backward_biased(z, b, grad, &mut self.grad_z, slope_grad, bias_grad);
+                &self.grad_z
             }
-        }
-        self.dense.backward(x, grad, grad_x);
+        };
+        self.dense.backward(x, grad_z, grad_x);
     }
 
     /// One SGD step.
@@ -344,9 +366,8 @@ impl Hidden {
         match &self.act {
             Act::Masked(act) => act.forward_biased_with_stats(z, &self.dense.b, self.channels(), h),
             Act::PRelu(slopes) => {
-                self.dense.add_bias(z);
                 let prelu = PRelu::new(slopes, self.channels()).expect("finite slopes");
-                prelu.forward_with_stats(z, h)
+                prelu.forward_biased_with_stats(z, &self.dense.b, h)
             }
         }
     }
@@ -419,6 +440,7 @@ impl Net {
         let loss = softmax_cross_entropy(&mut work.logits, labels);
         // `grad` is the gradient of the current layer's output.
         self.out.backward(top, &work.logits, Some(&mut work.grad));
+        self.out.bias_backward(&work.logits);
         for i in (0..self.hidden.len()).rev() {
             let (before, rest) = self.hidden.split_at_mut(i);
             let input = before.last().map_or(x, |l| &l.h[..]);

@@ -248,7 +248,7 @@ pub(crate) fn has_rows(layout: Channels) -> bool {
 /// keeps in registers ([`arch::prelu_rows_fit`]). The fused bias passes take it where it holds.
 #[inline]
 pub(crate) fn rows_in_registers<T: Float + 'static>(layout: Channels) -> bool {
-    has_rows(layout) && arch::prelu_rows_fit::<T>(layout.channels, false, false)
+    has_rows(layout) && arch::prelu_rows_fit::<T>(layout.channels)
 }
 
 /// Whether a backward pass that sums per channel (PReLU's slope gradient, the bias gradient)

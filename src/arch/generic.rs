@@ -1496,14 +1496,12 @@ const fn prelu_block<V: Vector>(bias: bool, sums: bool) -> usize {
     }
 }
 
-/// Whether one block of [`PreluRows`]' registers ([`prelu_block`] with `bias` and `sums`)
-/// covers a row of `width` elements with the kernel's vectors (the scalar loop: always), as a
-/// [`Job`] that computes nothing else.
+/// Whether one block of [`PreluRows`]' registers ([`prelu_block`] without a bias) covers a
+/// row of `width` elements with the kernel's vectors (the scalar loop: always), as a [`Job`]
+/// that computes nothing else.
 #[derive(Clone, Copy)]
 pub(super) struct PreluFits {
     pub(super) width: usize,
-    pub(super) bias: bool,
-    pub(super) sums: bool,
 }
 
 impl<T: Float> Job<T> for PreluFits {
@@ -1519,7 +1517,7 @@ impl<T: Float> Job<T> for PreluFits {
 
 impl<T: SimdElem> Body<T> for PreluFits {
     unsafe fn run<V: Vector<Elem = T>>(self) -> bool {
-        self.width / V::LANES <= prelu_block::<V>(self.bias, self.sums)
+        self.width / V::LANES <= prelu_block::<V>(false, false)
     }
 }
 

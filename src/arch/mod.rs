@@ -1240,17 +1240,15 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
 }
 
 /// Whether [`prelu_forward_rows`] keeps a row of `width` slopes in registers (one block of
-/// them) with the kernel that [`Plan::Auto`] selects for `T`; with `bias`, also a row of
-/// biases, and with `sums` (for [`prelu_backward_sums`]) the sums of both. Where it does not, its rows run
+/// them) with the kernel that [`Plan::Auto`] selects for `T`. Where it does not, its rows run
 /// one at a time with the slopes read from memory, slower than the elementwise loop over rows
 /// or tiles (64 `f64` channels with AVX2, against leaky ReLU's forward pass at 16Ki, 256Ki and
 /// 4Mi elements: 0.69-0.72, 0.77, 0.56-0.65 row by row; 0.81-0.84, 0.89-0.90, 0.97-0.98
 /// through the elementwise loop).
 #[inline]
-pub(crate) fn prelu_rows_fit<T: Float + 'static>(width: usize, bias: bool, sums: bool) -> bool {
-    let job = generic::PreluFits { width, bias, sums };
+pub(crate) fn prelu_rows_fit<T: Float + 'static>(width: usize) -> bool {
     // SAFETY: `selected` returns only supported kernels; the job touches no memory.
-    unsafe { dispatch::<T, _>(Kernel::selected(), job) }
+    unsafe { dispatch::<T, _>(Kernel::selected(), generic::PreluFits { width }) }
 }
 
 /// What both PReLU forward passes ([`prelu_forward_rows`], [`prelu_forward_runs`]) start with:

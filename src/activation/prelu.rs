@@ -1244,23 +1244,16 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let mut partials = [-T::zero(); PARTIALS];
         let mut bias_partials = [-T::zero(); PARTIALS];
         let sum_len = if biased.is_some() { len } else { 0 };
-        // With a bias, blocks of whole periods where the one-pass form serves the layout: the
-        // slope gradient in the same pass as the input gradient.
+        // With a bias, blocks of whole periods where the one-pass form serves the layout
+        // (channels-first runs; rows took the branch above): the slope gradient in the same
+        // pass as the input gradient.
         let period = self.channels.block();
-        let one_pass = has_rows(self.channels) || sums_in_runs(self.channels);
-        let whole_periods = biased.is_some() && one_pass && period <= TILE;
+        let whole_periods = biased.is_some() && sums_in_runs(self.channels) && period <= TILE;
         // The slopes' pieces and the terms' tile without one-pass blocks, the bias's pieces
         // and the sum's tile with a bias (empty otherwise).
         let slopes_len = if whole_periods { 0 } else { len };
         let bias = biased.as_ref().map_or(&[][..], |(bias, _)| *bias);
-        // Whole periods of channels-last rows in a short pass add the bias row by row
-        // ([`bias_then`]), as the forward pass does.
-        let bias_len = if whole_periods && reads_rows(self.channels, len) {
-            0
-        } else {
-            sum_len
-        };
-        self.with_pieces(bias, bias_len, |bias| {
+        self.with_pieces(bias, sum_len, |bias| {
             self.with_pieces(self.slopes, slopes_len, |slopes| {
                 with_tile(len, |tile: &mut [T]| {
                     with_tile(slopes_len, |terms: &mut [T]| {

@@ -472,16 +472,7 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             // The same elements as the pass: the largest whole number of images.
             references: vec![
                 ("two_passes", |x, _, o| {
-                    let ((layout, n), bias) = (nchw(x.len()), bias::<T>());
-                    let runs = o[..n]
-                        .chunks_mut(layout.inner())
-                        .zip(x.chunks(layout.inner()));
-                    for (r, (o, x)) in runs.enumerate() {
-                        let b = bias[r % layout.channels()];
-                        for (o, &x) in o.iter_mut().zip(x) {
-                            *o = x + b;
-                        }
-                    }
+                    let n = add_bias_nchw(x, o);
                     rectify::relu_in_place(&mut o[..n]);
                 }),
                 ("memcpy", |x, _, o| {
@@ -625,6 +616,44 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
             ],
         },
         Workload {
+            name: "prelu_forward_biased_nchw",
+            traffic: 2,
+            in_place: false,
+            rectify: |x, _, o| {
+                let (layout, n) = nchw(x.len());
+                let c = layout.channels();
+                let (slopes, bias) = (&slopes::<T>()[..c], &bias::<T>()[..c]);
+                let prelu = PRelu::new(slopes, layout).expect("finite");
+                prelu.forward_biased(&x[..n], bias, &mut o[..n])
+            },
+            naive: |x, _, o| {
+                let ((layout, n), slopes, bias) = (nchw(x.len()), slopes::<T>(), bias::<T>());
+                for (i, (o, &x)) in o[..n].iter_mut().zip(x).enumerate() {
+                    let c = layout.channel_of(i);
+                    let u = x + bias[c];
+                    *o = if u > T::zero() { u } else { slopes[c] * u };
+                }
+            },
+            // The same elements as the pass: the largest whole number of images.
+            references: vec![
+                ("two_passes", |x, _, o| {
+                    let n = add_bias_nchw(x, o);
+                    let layout = nchw(x.len()).0;
+                    let slopes = &slopes::<T>()[..layout.channels()];
+                    let prelu = PRelu::new(slopes, layout).expect("finite");
+                    prelu.forward_in_place(&mut o[..n]);
+                }),
+                ("memcpy", |x, _, o| {
+                    let n = nchw(x.len()).1;
+                    o[..n].copy_from_slice(&x[..n])
+                }),
+                ("copy_stream", |x, _, o| {
+                    let n = nchw(x.len()).1;
+                    rectify::__bench::copy(&x[..n], &mut o[..n], true)
+                }),
+            ],
+        },
+        Workload {
             name: "prelu_backward_biased_dense",
             traffic: 3,
             in_place: false,
@@ -759,4 +788,20 @@ fn add_bias<T: Float>(x: &[T], out: &mut [T]) {
             *o = x + b;
         }
     }
+}
+
+/// The same for the `nchw` layout, run by run: returns the elements it covers (the largest
+/// whole number of images).
+fn add_bias_nchw<T: Float>(x: &[T], out: &mut [T]) -> usize {
+    let ((layout, n), bias) = (nchw(x.len()), bias::<T>());
+    let runs = out[..n]
+        .chunks_mut(layout.inner())
+        .zip(x.chunks(layout.inner()));
+    for (r, (o, x)) in runs.enumerate() {
+        let b = bias[r % layout.channels()];
+        for (o, &x) in o.iter_mut().zip(x) {
+            *o = x + b;
+        }
+    }
+    n
 }

@@ -1839,18 +1839,26 @@ impl<T: SimdElem, O: Op<T>, const SUMS: bool, S: Op<T>, const BIAS: bool> Body<T
 /// in a register. `x` and `out` are valid for `len` elements (`x` may be `out`, otherwise they
 /// do not overlap), `slopes` for `channels`; `inner` is at least [`MAX_LANES`] and `len` a
 /// multiple of `channels * inner`; `stream` only with a separate `out`.
-pub(super) struct PreluRuns<T, O> {
+///
+/// With `BIAS`, PReLU's fused bias forward pass: `op`'s input is the element plus `bias[c]`
+/// with [`Accumulate`]'s rule (as [`BiasThen`]'s), the bias in a register beside the slope;
+/// `bias` is valid for reading `channels` elements. Without `BIAS`, it is not read.
+///
+/// [`Accumulate`]: super::Accumulate
+/// [`BiasThen`]: super::BiasThen
+pub(super) struct PreluRuns<T, O, const BIAS: bool> {
     pub(super) op: O,
     pub(super) x: *const T,
     pub(super) out: *mut T,
     pub(super) len: usize,
     pub(super) slopes: *const T,
+    pub(super) bias: *const T,
     pub(super) channels: usize,
     pub(super) inner: usize,
     pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>> PreluRuns<T, O> {
+impl<T: Float, O: Op<T>, const BIAS: bool> PreluRuns<T, O, BIAS> {
     /// The slope of element `i < len`.
     ///
     /// # Safety
@@ -1859,6 +1867,19 @@ impl<T: Float, O: Op<T>> PreluRuns<T, O> {
     unsafe fn slope(&self, i: usize) -> T {
         // SAFETY: the channel is below `channels`.
         unsafe { *self.slopes.add((i / self.inner) % self.channels) }
+    }
+
+    /// The bias of element `i < len`, with `BIAS` (otherwise zero, unused).
+    ///
+    /// # Safety
+    /// The pointers are valid as the type documents.
+    #[inline(always)]
+    unsafe fn bias(&self, i: usize) -> T {
+        match BIAS {
+            // SAFETY: the channel is below `channels`.
+            true => unsafe { *self.bias.add((i / self.inner) % self.channels) },
+            false => T::zero(),
+        }
     }
 
     /// Element `i < len`, one at a time.
@@ -1871,22 +1892,45 @@ impl<T: Float, O: Op<T>> PreluRuns<T, O> {
         // is written.
         unsafe {
             let x = *self.x.add(i);
+            let x = match BIAS {
+                true => crate::scalar::accumulate(self.bias(i), x),
+                false => x,
+            };
             ptr::write(self.out.add(i), self.op.scalar(x, self.slope(i), x));
         }
     }
 }
 
-impl<T: Float, O: Op<T>> Job<T> for PreluRuns<T, O> {
-    type Output = ();
-    type On<U: SimdElem> = PreluRuns<U, O::Cast<U>>;
+impl<T, O> PreluRuns<T, O, false> {
+    /// The same job with `bias`, valid as the type documents it for `BIAS`.
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> PreluRuns<U, O::Cast<U>> {
+    pub(super) fn biased(self, bias: *const T) -> PreluRuns<T, O, true> {
+        PreluRuns {
+            op: self.op,
+            x: self.x,
+            out: self.out,
+            len: self.len,
+            slopes: self.slopes,
+            bias,
+            channels: self.channels,
+            inner: self.inner,
+            stream: self.stream,
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>, const BIAS: bool> Job<T> for PreluRuns<T, O, BIAS> {
+    type Output = ();
+    type On<U: SimdElem> = PreluRuns<U, O::Cast<U>, BIAS>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> PreluRuns<U, O::Cast<U>, BIAS> {
         PreluRuns {
             op: self.op.cast(),
             x: self.x.cast(),
             out: self.out.cast(),
             len: self.len,
             slopes: self.slopes.cast(),
+            bias: self.bias.cast(),
             channels: self.channels,
             inner: self.inner,
             stream: self.stream,
@@ -1900,11 +1944,29 @@ impl<T: Float, O: Op<T>> Job<T> for PreluRuns<T, O> {
     }
 }
 
-impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
+impl<T: SimdElem, O: Op<T>, const BIAS: bool> PreluRuns<T, O, BIAS> {
+    /// The result for the vector `v` with slopes `slope` and, with `BIAS`, biases `bias`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s ISA.
+    #[inline(always)]
+    unsafe fn lanes<V: Vector<Elem = T>>(&self, v: V, slope: V, bias: V) -> V {
+        // SAFETY: the caller's obligation.
+        unsafe {
+            let v = match BIAS {
+                true => super::ops::accumulate_lanes(bias, v),
+                false => v,
+            };
+            self.op.lanes(v, slope, v)
+        }
+    }
+}
+
+impl<T: SimdElem, O: Op<T>, const BIAS: bool> Body<T> for PreluRuns<T, O, BIAS> {
     /// The elementwise loop's vectors ([`run`]): its aligned head and its overlapping
     /// head and tail vectors (a run holds them, as it holds a vector). A vector that crosses
-    /// from one run into the next takes the first run's slope in the lanes below the border
-    /// and the next one's above it; the loop unrolls within a run.
+    /// from one run into the next takes the first run's slope (and bias) in the lanes below
+    /// the border and the next one's above it; the loop unrolls within a run.
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let (lanes, len, inner) = (V::LANES, self.len, self.inner);
@@ -1917,7 +1979,7 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
         let head = head::<V>(self.out, len, self.stream, true);
         let head = if head < lanes { head } else { 0 };
         let stream = self.stream && self.out.wrapping_add(head).addr() % size_of::<V>() == 0;
-        let (x, out, op) = (self.x, self.out, self.op);
+        let (x, out) = (self.x, self.out);
         // SAFETY: every vector lies within len: the head's and the tail's, as lanes <= len,
         // and the loop's, by its condition; only an aligned `out` streams; `x` is read
         // before `out`, which may be `x`, is written (the head's and the tail's inputs before
@@ -1927,9 +1989,10 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
             // from the inputs as they are, as in `run` (whose note says why not with
             // streaming); with it, scalar steps.
             let first = V::load(x);
-            let first = op.lanes(first, V::splat(*self.slopes), first);
+            let first = self.lanes(first, V::splat(*self.slopes), V::splat(self.bias(0)));
             let last = V::load(x.add(len - lanes));
-            let last = op.lanes(last, V::splat(self.slope(len - 1)), last);
+            let (slope, bias) = (self.slope(len - 1), self.bias(len - 1));
+            let last = self.lanes(last, V::splat(slope), V::splat(bias));
             if stream {
                 for i in 0..head {
                     self.one(i);
@@ -1942,15 +2005,15 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
             }
             let iota = V::load(iota.as_ptr());
             let mut i = head;
-            // The run that holds element i: its end and its slope.
+            // The run that holds element i: its end, its slope and its bias.
             let mut end = (i / inner + 1) * inner;
-            let mut slope = V::splat(self.slope(i));
+            let (mut slope, mut bias) = (V::splat(self.slope(i)), V::splat(self.bias(i)));
             while i + lanes <= len {
                 if i + UNROLL * lanes <= end {
                     for k in 0..UNROLL {
                         let at = i + k * lanes;
                         let v = V::load(x.add(at));
-                        let y = op.lanes(v, slope, v);
+                        let y = self.lanes(v, slope, bias);
                         if stream {
                             y.stream(out.add(at));
                         } else {
@@ -1961,16 +2024,19 @@ impl<T: SimdElem, O: Op<T>> Body<T> for PreluRuns<T, O> {
                 } else {
                     let v = V::load(x.add(i));
                     let y = if i + lanes <= end {
-                        op.lanes(v, slope, v)
+                        self.lanes(v, slope, bias)
                     } else {
                         // The vector crosses into the next run (or starts it: a border of
-                        // 0), whose slope it takes from the border up.
-                        let next = V::splat(self.slope(end));
+                        // 0), whose slope and bias it takes from the border up.
+                        let (next, next_bias) =
+                            (V::splat(self.slope(end)), V::splat(self.bias(end)));
                         let border = V::splat(T::from(end - i).unwrap_or_else(T::zero));
-                        let mixed = border.gt(iota).select(slope, next);
-                        slope = next;
+                        let below = border.gt(iota);
+                        let (mixed, mixed_bias) =
+                            (below.select(slope, next), below.select(bias, next_bias));
+                        (slope, bias) = (next, next_bias);
                         end += inner;
-                        op.lanes(v, mixed, v)
+                        self.lanes(v, mixed, mixed_bias)
                     };
                     if stream {
                         y.stream(out.add(i));

@@ -1324,34 +1324,46 @@ pub(crate) fn prelu_forward_rows<T: Float + 'static, O: Op<T>>(
 /// A PReLU forward pass (`op`, binary with the slope as its second input, as for
 /// [`prelu_forward_rows`]) over channels-first runs in one kernel call
 /// ([`generic::PreluRuns`]): `io` is `Map` or `InPlace`, and element `i` reads
-/// `slopes[(i / inner) % slopes.len()]`. Panics unless `io` is one of those shapes over whole
-/// periods of `slopes.len() * inner` elements, `inner` at least [`generic::MAX_LANES`].
+/// `slopes[(i / inner) % slopes.len()]`; with `bias`, one per slope, `op`'s input is element
+/// `i` plus the bias of its channel ([`BiasThen`]'s rule), as for [`prelu_forward_rows`].
+/// Panics unless `io` is one of those shapes over whole periods of `slopes.len() * inner`
+/// elements, `inner` at least [`generic::MAX_LANES`], or if the bias has another length.
 #[inline(always)]
 pub(crate) fn prelu_forward_runs<T: Float + 'static, O: Op<T>>(
     op: O,
     io: Io<'_, T>,
     slopes: &[T],
+    bias: Option<&[T]>,
     inner: usize,
     plan: Plan,
 ) {
     let channels = slopes.len();
     assert!(inner >= generic::MAX_LANES, "runs of a vector or more");
     let (Raw { x, out, len, .. }, kernel, stream) = prelu_forward_plan(io, channels * inner, plan);
-    let job = generic::PreluRuns {
+    let job = generic::PreluRuns::<_, _, false> {
         op,
         x,
         out,
         len,
         slopes: slopes.as_ptr(),
+        bias: core::ptr::null(),
         channels,
         inner,
         stream,
     };
-    // SAFETY: `resolve` returns only supported kernels; the pointers come from the slices
-    // (`io`'s valid for `len` elements, a multiple of `channels * inner`, the output a `&mut`
-    // borrow apart from the input or, in place, the input itself; the slopes valid for
-    // `channels`), `inner` is at least MAX_LANES, and only a separate output streams.
-    unsafe { dispatch(kernel, job) }
+    // SAFETY (both calls): `resolve` returns only supported kernels; the pointers come from
+    // the slices (`io`'s valid for `len` elements, a multiple of `channels * inner`, the output
+    // a `&mut` borrow apart from the input or, in place, the input itself; the slopes and the
+    // bias valid for `channels`; the bias not read without BIAS), `inner` is at least
+    // MAX_LANES, and only a separate output streams.
+    if let Some(bias) = bias {
+        assert_eq!(bias.len(), channels, "one bias per slope");
+        // SAFETY: as above.
+        unsafe { dispatch(kernel, job.biased(bias.as_ptr())) }
+    } else {
+        // SAFETY: as above.
+        unsafe { dispatch(kernel, job) }
+    }
 }
 
 /// The forward pass of `op` over `io` (`Map` or `InPlace`), counting what it writes: outputs

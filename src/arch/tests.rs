@@ -1326,9 +1326,10 @@ fn prelu_rows_every_width_and_start() {
 
 /// PReLU's forward pass over channels-first runs in one loop ([`prelu_forward_runs`]) on
 /// every kernel: runs from one vector's length ([`MAX_LANES`]) to past the unrolled loop, one
-/// channel and several, one period and two, every start, both shapes and store kinds (the
-/// vectors that cross from one run into the next, the overlapping head and tail), against
-/// the scalar rules element by element, with guard cells around the output.
+/// channel and several, one period and two, without and with a bias (the fused bias pass),
+/// every start, both shapes and store kinds (the vectors that cross from one run into the
+/// next, the overlapping head and tail), against the scalar rules element by element at the
+/// element plus its bias, with guard cells around the output.
 #[test]
 fn prelu_runs_every_length_and_start() {
     fn check<F: TestFloat + Cell>(seed: u64) {
@@ -1348,15 +1349,24 @@ fn prelu_runs_every_length_and_start() {
                 let slopes: Vec<F> = (0..channels)
                     .map(|c| F::from(0.25 + c as f64 / 8.0).unwrap())
                     .collect();
-                for periods in [1, 2] {
+                let some_bias = rng.floats::<F>(channels);
+                for (bias, periods) in [None, Some(&some_bias[..])]
+                    .into_iter()
+                    .flat_map(|bias| [1, 2].map(|periods| (bias, periods)))
+                {
                     let n = periods * channels * inner;
                     let pool = Pool::<F>::new(rng.next_u64(), n);
                     // (Under Miri, one start: its allocations start anywhere already.)
                     for start in usize::from(cfg!(miri))..STARTS {
                         let (x, old) = (&pool.x[start..][..n], &pool.old[start..][..n]);
-                        let slope = |i: usize| slopes[(i / inner) % channels];
+                        let c = |i: usize| (i / inner) % channels;
+                        // PReLU's input: the element plus its bias.
+                        let u = |i: usize| match bias {
+                            Some(b) => crate::scalar::accumulate(b[c(i)], x[i]),
+                            None => x[i],
+                        };
                         let want: Vec<F> = (0..n)
-                            .map(|i| PreluForward::<false, false>.scalar(x[i], slope(i), x[i]))
+                            .map(|i| PreluForward::<false, false>.scalar(u(i), slopes[c(i)], u(i)))
                             .collect();
                         for &shape in shapes {
                             for &stream in shape.store_kinds() {
@@ -1365,11 +1375,13 @@ fn prelu_runs_every_length_and_start() {
                                     let io = shape.forward_io(x, out.inner());
                                     let plan = Plan::Forced(kernel, stream);
                                     let op = PreluForward::<false, false>;
-                                    prelu_forward_runs(op, io, &slopes, inner, plan);
+                                    prelu_forward_runs(op, io, &slopes, bias, inner, plan);
                                     let at = || {
                                         format!(
                                             "{kernel:?} inner {inner} channels {channels} periods \
-                                             {periods} start {start} {shape:?} stream {stream}"
+                                             {periods} start {start} {shape:?} stream {stream} \
+                                             bias {}",
+                                            bias.is_some()
                                         )
                                     };
                                     assert_same_bits_at(out.checked(at), &want, at);

@@ -263,8 +263,21 @@ fn prelu_biased<F: Float>(
 fn run<F: Float>(r: &mut Reader<'_>) {
     let method = r.byte() % METHODS;
     let last = r.byte() & 1 == 0;
-    let channels = usize::from(r.byte() % 80);
-    let inner = if last { 1 } else { usize::from(r.byte() % 40) };
+    // Bytes from 240 up (which no seed before them used) make the wide layouts that the
+    // one-loop passes take: channels-last rows of 80 to 320 channels in steps of 16 (past
+    // the registers, row by row), and channels-first runs of 1024 elements or more (with 1
+    // to 3 channels, so that a block stays short).
+    let (channels, wide) = match r.byte() {
+        b @ 240.. if last => (80 + 16 * usize::from(b - 240), true),
+        b => (usize::from(b % 80), false),
+    };
+    let (inner, channels, wide) = match last {
+        true => (1, channels, wide),
+        false => match r.byte() {
+            b @ 240.. => (1024 + 37 * usize::from(b - 240), 1 + channels % 3, true),
+            b => (usize::from(b % 40), channels, false),
+        },
+    };
     if channels == 0 || inner == 0 {
         // Documented panics of the constructors.
         assert!(panics(|| {
@@ -288,7 +301,7 @@ fn run<F: Float>(r: &mut Reader<'_>) {
         2 => Bad::Grads,
         _ => Bad::Nothing,
     };
-    let blocks = usize::from(r.byte()) % (1 + 3000 / block);
+    let blocks = usize::from(r.byte()) % if wide { 3 } else { 1 + 3000 / block };
     let ragged = if bad == Bad::Ragged {
         1 + usize::from(r.byte()) % (block - 1)
     } else {

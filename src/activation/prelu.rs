@@ -897,21 +897,21 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         self.channels.check(method, len, "bias", bias.len());
     }
 
-    /// The fused bias passes. The forward pass alone over channels-first runs of a tile or
-    /// more ([`has_runs`]) is one kernel call ([`arch::prelu_forward_runs`] with the bias), and
-    /// over channels-last rows ([`has_rows`]) too ([`arch::prelu_forward_rows`] with the
-    /// bias), with the slopes and the
-    /// biases in registers where they fit, otherwise read row by row from L1: still faster
-    /// than tiles (64 channels, against the best copy or sum, tiles -> rows: AVX2 `f32`
-    /// forward at 16Ki 0.41 -> 0.45-0.52, backward at 4Mi 0.47-0.48 -> 0.62-0.69; AVX-512
-    /// `f64` backward at 4Mi 0.51-0.66 -> 0.67-0.71, Intel Xeon VM). Otherwise a tile of
-    /// elements at a time
-    /// (whole mask words): `input + bias` into a tile in L1 ([`bias_then`]), then what
-    /// `record` asks for from it: the forward
-    /// pass to `out`; or the forward pass in place on the tile and the counting copy to
-    /// `out`; or ReLU's mask pass into a scratch tile (the bits are the same for every slope)
-    /// and the forward pass to `out`. The passes to `out` have the store kind of the whole
-    /// pass. Returns the counts (active, zeros, NaN), or with a mask the NaN inputs first.
+    /// The fused bias passes. The forward pass alone is one kernel call: over channels-last
+    /// rows ([`has_rows`], [`arch::prelu_forward_rows`] with the bias), with the slopes and
+    /// the biases in registers where they fit, otherwise read row by row from L1, still
+    /// faster than tiles (64 channels, against the best copy or sum, tiles -> rows on an
+    /// Intel Xeon VM: AVX2 `f32` forward at 16Ki 0.41 -> 0.45-0.52 and backward at 4Mi
+    /// 0.47-0.48 -> 0.62-0.69; AVX-512 `f64` backward at 4Mi 0.51-0.66 -> 0.67-0.71); and
+    /// over channels-first runs of a tile or more ([`has_runs`], [`arch::prelu_forward_runs`]
+    /// with the bias).
+    ///
+    /// Otherwise a tile of elements at a time (whole mask words): `input + bias` into a tile
+    /// in L1 ([`bias_then`]), then what `record` asks for from it: the forward pass to `out`;
+    /// or the forward pass in place on the tile and the counting copy to `out`; or ReLU's
+    /// mask pass into a scratch tile (the bits are the same for every slope) and the forward
+    /// pass to `out`. The passes to `out` have the store kind of the whole pass. Returns the
+    /// counts (active, zeros, NaN), or with a mask the NaN inputs first.
     fn biased(
         &self,
         input: Option<&[T]>,

@@ -1329,12 +1329,12 @@ impl<T: SimdElem> Body<T> for RowSums<T> {
 
 /// A PReLU pass over channels-last rows in one pass, each element with its channel's slope.
 ///
-/// With `SUMS`, the backward pass ([`super::prelu_backward_rows`]): for element `c` of each row
+/// With `SUMS`, the backward pass ([`super::prelu_backward_sums`]): for element `c` of each row
 /// of `width` elements, `y = op(x, g, slopes[c])`, `out = y` (or `y` added to the old `out`
 /// with [`Accumulate`]'s rule where `accumulate`), and `sums[c]` gains `term(x, g, y)` with
 /// [`SumAdd`]'s rule: each sum runs down its column, row after row, the order of [`RowSums`]
 /// over the terms. The term is PReLU's slope term ([`SlopeTerm`]), or for the fused bias
-/// backward pass ([`super::bias_backward_rows`]), whose `op` ignores the slope, `y` itself
+/// backward pass ([`super::bias_backward_sums`]), whose `op` ignores the slope, `y` itself
 /// ([`GradTerm`]). `x` and `g` are valid for reading and `out` for reading and
 /// writing `len` elements, a multiple of `width` (`g` may be `out`; otherwise apart); `slopes`
 /// for reading and `sums` for reading and writing `width`, apart from the rest.

@@ -47,6 +47,24 @@ fn copy_references<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
     ]
 }
 
+/// `reference`, then the copies of the elements that the `nchw` layout covers (the largest
+/// whole number of images).
+fn with_nchw_copies<T: Float + 'static>(
+    reference: (&'static str, Kernel<T>),
+) -> Vec<(&'static str, Kernel<T>)> {
+    vec![
+        reference,
+        ("memcpy", |x, _, o| {
+            let n = nchw(x.len()).1;
+            o[..n].copy_from_slice(&x[..n])
+        }),
+        ("copy_stream", |x, _, o| {
+            let n = nchw(x.len()).1;
+            rectify::__bench::copy(&x[..n], &mut o[..n], true)
+        }),
+    ]
+}
+
 fn negate_reference<T: Float + 'static>() -> Vec<(&'static str, Kernel<T>)> {
     vec![("negate", |_, _, o| rectify::__bench::negate_in_place(o))]
 }
@@ -470,20 +488,10 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 }
             },
             // The same elements as the pass: the largest whole number of images.
-            references: vec![
-                ("two_passes", |x, _, o| {
-                    let n = add_bias_nchw(x, o);
-                    rectify::relu_in_place(&mut o[..n]);
-                }),
-                ("memcpy", |x, _, o| {
-                    let n = nchw(x.len()).1;
-                    o[..n].copy_from_slice(&x[..n])
-                }),
-                ("copy_stream", |x, _, o| {
-                    let n = nchw(x.len()).1;
-                    rectify::__bench::copy(&x[..n], &mut o[..n], true)
-                }),
-            ],
+            references: with_nchw_copies(("two_passes", |x, _, o| {
+                let n = add_bias_nchw(x, o);
+                rectify::relu_in_place(&mut o[..n]);
+            })),
         },
         Workload {
             name: "relu_backward_biased_nchw",
@@ -635,23 +643,13 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 }
             },
             // The same elements as the pass: the largest whole number of images.
-            references: vec![
-                ("two_passes", |x, _, o| {
-                    let n = add_bias_nchw(x, o);
-                    let layout = nchw(x.len()).0;
-                    let slopes = &slopes::<T>()[..layout.channels()];
-                    let prelu = PRelu::new(slopes, layout).expect("finite");
-                    prelu.forward_in_place(&mut o[..n]);
-                }),
-                ("memcpy", |x, _, o| {
-                    let n = nchw(x.len()).1;
-                    o[..n].copy_from_slice(&x[..n])
-                }),
-                ("copy_stream", |x, _, o| {
-                    let n = nchw(x.len()).1;
-                    rectify::__bench::copy(&x[..n], &mut o[..n], true)
-                }),
-            ],
+            references: with_nchw_copies(("two_passes", |x, _, o| {
+                let n = add_bias_nchw(x, o);
+                let layout = nchw(x.len()).0;
+                let slopes = &slopes::<T>()[..layout.channels()];
+                let prelu = PRelu::new(slopes, layout).expect("finite");
+                prelu.forward_in_place(&mut o[..n]);
+            })),
         },
         Workload {
             name: "prelu_backward_biased_dense",

@@ -514,26 +514,11 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 }
                 black_box(bias_grad);
             },
-            references: vec![
-                ("two_passes", |x, g, o| {
-                    let (layout, n) = nchw(x.len());
-                    rectify::relu_backward(&x[..n], &g[..n], &mut o[..n]);
-                    let mut bias_grad = [T::zero(); BIAS_CHANNELS];
-                    for (r, run) in o[..n].chunks(layout.inner()).enumerate() {
-                        let c = r % layout.channels();
-                        bias_grad[c] = run.iter().fold(bias_grad[c], |s, &v| s + v);
-                    }
-                    black_box(bias_grad);
-                }),
-                ("sum", |x, g, o| {
-                    let n = nchw(x.len()).1;
-                    rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], false)
-                }),
-                ("sum_stream", |x, g, o| {
-                    let n = nchw(x.len()).1;
-                    rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], true)
-                }),
-            ],
+            references: with_nchw_sums(("two_passes", |x, g, o| {
+                let n = nchw(x.len()).1;
+                rectify::relu_backward(&x[..n], &g[..n], &mut o[..n]);
+                black_box(nchw_bias_grad(&o[..n]));
+            })),
         },
         Workload {
             name: "prelu_forward_dense",
@@ -729,6 +714,77 @@ pub fn workloads<T: Float + 'static>() -> Vec<Workload<T>> {
                 leaky().backward(&x[..n], &g[..n], &mut o[..n])
             })],
         },
+        Workload {
+            name: "prelu_backward_biased_nchw",
+            traffic: 3,
+            in_place: false,
+            rectify: |x, g, o| {
+                let (layout, n) = nchw(x.len());
+                let c = layout.channels();
+                let (slopes, bias) = (&slopes::<T>()[..c], &bias::<T>()[..c]);
+                let prelu = PRelu::new(slopes, layout).expect("finite");
+                let mut sums = [[T::zero(); BIAS_CHANNELS]; 2];
+                let [slope_grad, bias_grad] = &mut sums;
+                let (slope_grad, bias_grad) = (&mut slope_grad[..c], &mut bias_grad[..c]);
+                prelu.backward_biased(&x[..n], bias, &g[..n], &mut o[..n], slope_grad, bias_grad);
+                black_box(sums);
+            },
+            naive: |x, g, o| {
+                let ((layout, n), slopes, bias) = (nchw(x.len()), slopes::<T>(), bias::<T>());
+                let mut sums = [[T::zero(); BIAS_CHANNELS]; 2];
+                for (i, ((o, &x), &g)) in o[..n].iter_mut().zip(x).zip(g).enumerate() {
+                    let c = layout.channel_of(i);
+                    let u = x + bias[c];
+                    let positive = u > T::zero();
+                    *o = if positive { g } else { slopes[c] * g };
+                    if !positive {
+                        sums[0][c] = sums[0][c] + u * g;
+                    }
+                    sums[1][c] = sums[1][c] + *o;
+                }
+                black_box(sums);
+            },
+            // With PReLU's input `x + bias` kept from the forward pass: the backward pass with
+            // the slope gradient, then the bias gradient's sum run by run.
+            references: with_nchw_sums(("two_passes", |x, g, o| {
+                let (layout, n) = nchw(x.len());
+                let slopes = &slopes::<T>()[..layout.channels()];
+                let prelu = PRelu::new(slopes, layout).expect("finite");
+                let mut slope_grad = [T::zero(); BIAS_CHANNELS];
+                let slope_grad = &mut slope_grad[..layout.channels()];
+                prelu.backward(&x[..n], &g[..n], &mut o[..n], slope_grad);
+                black_box((slope_grad, nchw_bias_grad(&o[..n])));
+            })),
+        },
+    ]
+}
+
+/// The bias gradient of an `nchw` input gradient, run by run: the loop a user writes.
+fn nchw_bias_grad<T: Float>(grad: &[T]) -> [T; BIAS_CHANNELS] {
+    let layout = nchw(grad.len()).0;
+    let mut bias_grad = [T::zero(); BIAS_CHANNELS];
+    for (r, run) in grad.chunks(layout.inner()).enumerate() {
+        let c = r % layout.channels();
+        bias_grad[c] = run.iter().fold(bias_grad[c], |s, &v| s + v);
+    }
+    bias_grad
+}
+
+/// `reference`, then the sums of the same traffic over the elements that the `nchw` layout
+/// covers.
+fn with_nchw_sums<T: Float + 'static>(
+    reference: (&'static str, Kernel<T>),
+) -> Vec<(&'static str, Kernel<T>)> {
+    vec![
+        reference,
+        ("sum", |x, g, o| {
+            let n = nchw(x.len()).1;
+            rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], false)
+        }),
+        ("sum_stream", |x, g, o| {
+            let n = nchw(x.len()).1;
+            rectify::__bench::sum(&x[..n], &g[..n], &mut o[..n], true)
+        }),
     ]
 }
 

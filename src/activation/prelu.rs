@@ -114,7 +114,7 @@ impl<T: Float + 'static> Dest<'_, T> {
 }
 
 /// PReLU's backward pass over channels-last rows (`inner` 1) or channels-first runs of `inner`
-/// elements, in one kernel call ([`arch::prelu_backward_sums`]); with `bias` (rows only), the
+/// elements, in one kernel call ([`arch::prelu_backward_sums`]); with `bias`, the
 /// fused bias pass.
 struct BackwardSums<'b, T> {
     io: Io<'b, T>,
@@ -1205,24 +1205,20 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
             .check(method, len, "slope_grad", slope_grad.len());
     }
 
-    /// The backward passes from the forward input, a tile of elements at a time while it is
-    /// in L1: the input gradient into a tile (a piece of one slope by its member's backward
-    /// pass, a piece of slopes per element by filling the tile with them and running
-    /// [`arch::PreluBackward`] over it), the slope terms into a second tile, reduced into
-    /// `slope_grad`, and the first tile written out with the store kind of the whole pass.
+    /// The backward passes from the forward input. Channels-last rows ([`has_rows`]) and
+    /// channels-first runs ([`sums_in_runs`]) take one pass, with the slopes and the slope
+    /// gradient themselves, down the rows or run by run ([`arch::prelu_backward_sums`]); with
+    /// `biased`, a bias and the bias gradient, `forward` is the input of the fused bias pass,
+    /// and that pass adds the bias beside the slopes and sums the bias gradient beside the
+    /// slope gradient.
     ///
-    /// With `biased`, a bias and the bias gradient, `forward` is the input of the fused bias
-    /// pass: PReLU's input, `forward + bias`, goes into a third tile first ([`bias_then`]), and
-    /// the input gradient's tile is also reduced into the bias gradient. Where the layout has
-    /// the one-pass form below and a tile holds whole periods, the blocks are whole periods,
-    /// and each block's input gradient and slope gradient come from that one pass over the
-    /// third tile instead of the per-piece passes and the terms' tile.
-    ///
-    /// Without a bias, channels-last rows ([`has_rows`]) and channels-first runs
-    /// ([`sums_in_runs`]) take one pass instead, with the slopes and the slope gradient
-    /// themselves, down the rows or run by run ([`arch::prelu_backward_sums`]); with a bias,
-    /// so do channels-last rows, with the bias beside the slopes (see [`PRelu::biased`] for
-    /// rows that do not fit the registers).
+    /// Other layouts go a tile of elements at a time while it is in L1: with a bias, PReLU's
+    /// input, `forward + bias`, into a third tile first ([`bias_then`]); the input gradient
+    /// into a tile (a piece of one slope by its member's backward pass, a piece of slopes per
+    /// element by filling the tile with them and running [`arch::PreluBackward`] over it), the
+    /// slope terms into a second tile, reduced into `slope_grad`, the input gradient's tile
+    /// also reduced into the bias gradient, and written out with the store kind of the whole
+    /// pass.
     fn backward_from(
         &self,
         forward: &[T],
@@ -1230,11 +1226,7 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         slope_grad: &mut [T],
         mut biased: Option<(&[T], &mut [T])>,
     ) {
-        let one_call = match biased {
-            None => has_rows(self.channels) || sums_in_runs(self.channels),
-            Some(_) => has_rows(self.channels),
-        };
-        if one_call {
+        if has_rows(self.channels) || sums_in_runs(self.channels) {
             let io = match dest {
                 Dest::Write(grad, dst) => Io::Zip {
                     fwd: forward,
@@ -1263,31 +1255,18 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
         let (plan, _fence) = Plan::whole(len, arch::touched::<T>(len, 3, false));
         let mut partials = [-T::zero(); PARTIALS];
         let mut bias_partials = [-T::zero(); PARTIALS];
+        // The bias's pieces and the sum's tile with a bias (empty otherwise).
         let sum_len = if biased.is_some() { len } else { 0 };
-        // With a bias, blocks of whole periods where the one-pass form serves the layout
-        // (channels-first runs; rows took the branch above): the slope gradient in the same
-        // pass as the input gradient.
-        let period = self.channels.block();
-        let whole_periods = biased.is_some() && sums_in_runs(self.channels) && period <= TILE;
-        // The slopes' pieces and the terms' tile without one-pass blocks, the bias's pieces
-        // and the sum's tile with a bias (empty otherwise).
-        let slopes_len = if whole_periods { 0 } else { len };
         let bias = biased.as_ref().map_or(&[][..], |(bias, _)| *bias);
         self.with_pieces(bias, sum_len, |bias| {
-            self.with_pieces(self.slopes, slopes_len, |slopes| {
+            self.with_pieces(self.slopes, len, |slopes| {
                 with_tile(len, |tile: &mut [T]| {
-                    with_tile(slopes_len, |terms: &mut [T]| {
+                    with_tile(len, |terms: &mut [T]| {
                         with_tile(sum_len, |sum: &mut [T]| {
-                            // Blocks of whole periods for the one-pass form (a tile holds at
-                            // least one: the whole buffer or `TILE` elements; an empty buffer
-                            // has no blocks).
-                            let block = if whole_periods {
-                                (tile.len() / period * period).max(1)
-                            } else {
-                                tile.len()
-                            };
-                            for start in (0..len).step_by(block) {
-                                let end = (start + block).min(len);
+                            // (A tile holds the whole buffer or `TILE` elements; an empty
+                            // buffer has no blocks.)
+                            for start in (0..len).step_by(tile.len().max(1)) {
+                                let end = (start + tile.len()).min(len);
                                 let (x, g) = (&forward[start..end], dest.grad(start, end));
                                 let x = if biased.is_some() {
                                     let sum = &mut sum[..end - start];
@@ -1298,56 +1277,25 @@ impl<'a, T: Float + 'static> PRelu<'a, T> {
                                     x
                                 };
                                 let tile = &mut tile[..end - start];
-                                if whole_periods {
-                                    let work = BackwardSums {
-                                        io: Io::Zip {
-                                            fwd: x,
-                                            grad: g,
-                                            dst: tile,
-                                        },
-                                        slopes: self.slopes,
-                                        sums: slope_grad,
-                                        bias: None,
-                                        inner: self.channels.inner(),
-                                        plan: plan.in_cache(),
-                                    };
-                                    use arch::PreluBackward as B;
-                                    self.with_zero(work, B::<false>, B::<true>);
-                                } else {
-                                    slopes.each(start..end, |s, e, param| {
-                                        let (s, e) = (s - start, e - start);
-                                        let dst = &mut tile[s..e];
-                                        self.backward_piece(
-                                            &x[s..e],
-                                            &g[s..e],
-                                            param,
-                                            dst,
-                                            plan.in_cache(),
-                                        );
-                                    });
-                                    let io = Io::Zip {
-                                        fwd: x,
-                                        grad: g,
-                                        dst: &mut terms[..end - start],
-                                    };
-                                    arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
-                                    reduce_piece(
-                                        self.channels,
-                                        start,
-                                        &terms[..end - start],
-                                        slope_grad,
-                                        &mut partials,
-                                    );
-                                }
+                                slopes.each(start..end, |s, e, param| {
+                                    let (s, e) = (s - start, e - start);
+                                    let dst = &mut tile[s..e];
+                                    let (x, g) = (&x[s..e], &g[s..e]);
+                                    self.backward_piece(x, g, param, dst, plan.in_cache());
+                                });
+                                let io = Io::Zip {
+                                    fwd: x,
+                                    grad: g,
+                                    dst: &mut terms[..end - start],
+                                };
+                                arch::elementwise(arch::SlopeTerm, io, plan.in_cache());
+                                let terms = &terms[..end - start];
+                                let layout = self.channels;
+                                reduce_piece(layout, start, terms, slope_grad, &mut partials);
                                 let tile = &*tile;
                                 if let Some((_, bias_grad)) = &mut biased {
-                                    reduce_piece(
-                                        self.channels,
-                                        start,
-                                        tile,
-                                        bias_grad,
-                                        &mut bias_partials,
-                                    );
+                                    let partials = &mut bias_partials;
+                                    reduce_piece(layout, start, tile, bias_grad, partials);
                                 }
                                 dest.put(start, tile, plan);
                             }

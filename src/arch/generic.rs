@@ -2204,51 +2204,96 @@ const CACHE_LINE: usize = 64;
 /// reading and `sums` for reading and writing `channels`, apart from the rest. `stream` only
 /// with a separate `out`, which does not accumulate.
 ///
+/// With `BIAS`, PReLU's fused bias backward pass: the step's `x` is the element plus
+/// `bias[c]` ([`Summed::one`]), and `bias_sums[c]` gains the results `y` in the order of
+/// `sums`, from partial sums of their own. `bias` is valid for reading and `bias_sums` for
+/// reading and writing `channels`, apart from the rest; without `BIAS` neither is read.
+///
 /// [`SumAdd`]: super::SumAdd
 /// [`SlopeTerm`]: super::SlopeTerm
 /// [`GradTerm`]: super::GradTerm
-pub(super) struct RunSums<T, O, S> {
+pub(super) struct RunSums<T, O, S, const BIAS: bool> {
     pub(super) step: Summed<T, O, S>,
     pub(super) len: usize,
     pub(super) slopes: *const T,
     pub(super) sums: *mut T,
+    pub(super) bias: *const T,
+    pub(super) bias_sums: *mut T,
     pub(super) channels: usize,
     pub(super) inner: usize,
     pub(super) stream: bool,
 }
 
-impl<T: Float, O: Op<T>, S: Op<T>> RunSums<T, O, S> {
-    /// Adds a run's partial sums to its channel's sum.
+impl<T: Float, O: Op<T>, S: Op<T>, const BIAS: bool> RunSums<T, O, S, BIAS> {
+    /// Adds a run's partial sums to its channel's sum, and with `BIAS` its partial sums of the
+    /// bias gradient to the channel's.
     ///
     /// # Safety
-    /// `sums` is valid as the type documents; `c < channels`.
+    /// `sums` (and with `BIAS` `bias_sums`) are valid as the type documents; `c < channels`.
     #[inline(always)]
-    unsafe fn finish(&self, c: usize, partials: &[T; PARTIALS]) {
+    unsafe fn finish(&self, c: usize, partials: &[T; PARTIALS], bias_partials: &[T; PARTIALS]) {
         // SAFETY: c < channels.
         unsafe {
             let sum = self.sums.add(c);
             *sum = super::SumAdd::add(*sum, combine(partials));
+            if BIAS {
+                let sum = self.bias_sums.add(c);
+                *sum = super::SumAdd::add(*sum, combine(bias_partials));
+            }
+        }
+    }
+
+    /// The bias of channel `c < channels` with `BIAS` (otherwise zero, unused).
+    ///
+    /// # Safety
+    /// `bias` is valid as the type documents.
+    #[inline(always)]
+    unsafe fn bias_of(&self, c: usize) -> T {
+        match BIAS {
+            // SAFETY: c < channels.
+            true => unsafe { *self.bias.add(c) },
+            false => T::zero(),
         }
     }
 
     /// The runs: their starts and channels.
     #[inline(always)]
-    fn runs(&self) -> impl Iterator<Item = (usize, usize)> + use<T, O, S> {
+    fn runs(&self) -> impl Iterator<Item = (usize, usize)> + use<T, O, S, BIAS> {
         let (inner, channels) = (self.inner, self.channels);
         (0..self.len / inner).map(move |r| (r * inner, r % channels))
     }
 }
 
-impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
-    type Output = ();
-    type On<U: SimdElem> = RunSums<U, O::Cast<U>, S::Cast<U>>;
+impl<T, O, S> RunSums<T, O, S, false> {
+    /// The same job with `bias` and `bias_sums`, valid as the type documents them for `BIAS`.
     #[inline(always)]
-    fn on<U: SimdElem>(self) -> RunSums<U, O::Cast<U>, S::Cast<U>> {
+    pub(super) fn biased(self, bias: *const T, bias_sums: *mut T) -> RunSums<T, O, S, true> {
+        RunSums {
+            step: self.step,
+            len: self.len,
+            slopes: self.slopes,
+            sums: self.sums,
+            bias,
+            bias_sums,
+            channels: self.channels,
+            inner: self.inner,
+            stream: self.stream,
+        }
+    }
+}
+
+impl<T: Float, O: Op<T>, S: Op<T>, const BIAS: bool> Job<T> for RunSums<T, O, S, BIAS> {
+    type Output = ();
+    type On<U: SimdElem> = RunSums<U, O::Cast<U>, S::Cast<U>, BIAS>;
+    #[inline(always)]
+    fn on<U: SimdElem>(self) -> RunSums<U, O::Cast<U>, S::Cast<U>, BIAS> {
         RunSums {
             step: self.step.cast(),
             len: self.len,
             slopes: self.slopes.cast(),
             sums: self.sums.cast(),
+            bias: self.bias.cast(),
+            bias_sums: self.bias_sums.cast(),
             channels: self.channels,
             inner: self.inner,
             stream: self.stream,
@@ -2257,26 +2302,29 @@ impl<T: Float, O: Op<T>, S: Op<T>> Job<T> for RunSums<T, O, S> {
     unsafe fn run_scalar(self) {
         for (start, c) in self.runs() {
             let mut partials = [-T::zero(); PARTIALS];
+            let mut bias_partials = [-T::zero(); PARTIALS];
             // SAFETY: the run lies within len and c < channels; the rest is the caller's
             // obligation.
             unsafe {
-                let slope = *self.slopes.add(c);
+                let (slope, bias) = (*self.slopes.add(c), self.bias_of(c));
                 for j in 0..self.inner {
-                    self.step
-                        .one(start + j, slope, &mut partials[j % PARTIALS], None);
+                    let bias = BIAS.then(|| (bias, &mut bias_partials[j % PARTIALS]));
+                    let sum = &mut partials[j % PARTIALS];
+                    self.step.one(start + j, slope, sum, bias);
                 }
-                self.finish(c, &partials);
+                self.finish(c, &partials, &bias_partials);
             }
         }
     }
 }
 
-impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
+impl<T: SimdElem, O: Op<T>, S: Op<T>, const BIAS: bool> Body<T> for RunSums<T, O, S, BIAS> {
     /// Each run: a scalar head up to the output's cache line (streaming) or register boundary
     /// ([`head`]'s policy), whole rounds of 16 elements in vectors, then its last elements one
     /// at a time. Partial sum `p` of the run is `partials[p]` and its copy `partials[p + 16]`,
     /// so that lane `k` of vector `m` holds sum `(head + m * LANES + k) % 16` from
-    /// `partials[head + m * LANES + k]`.
+    /// `partials[head + m * LANES + k]`; with `BIAS`, the bias gradient's partial sums the
+    /// same way beside them.
     #[inline(always)]
     unsafe fn run<V: Vector<Elem = T>>(self) {
         let lanes = V::LANES;
@@ -2306,29 +2354,44 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                     0
                 };
                 let stream = self.stream && out.add(head).addr() % size_of::<V>() == 0;
-                let slope = *self.slopes.add(c);
+                let (slope, bias) = (*self.slopes.add(c), self.bias_of(c));
                 // Aligned, so that the vectors stored to it from a run without a head do not
                 // split cache lines, which stops their forwarding to the loads that follow
                 // (runs of 16 `f32` elements: 0.30x -> 0.36x leaky ReLU's backward pass).
-                let mut partials = Aligned([-T::zero(); 2 * PARTIALS]);
-                let partials = &mut partials.0;
-                for (j, sum) in partials[..head].iter_mut().enumerate() {
-                    self.step.one(start + j, slope, sum, None);
+                // (The bias gradient's start a multiple of 64 bytes later.)
+                let mut partials = Aligned([[-T::zero(); 2 * PARTIALS]; 2]);
+                let [partials, bias_partials] = &mut partials.0;
+                for (j, (sum, bias_sum)) in partials[..head]
+                    .iter_mut()
+                    .zip(bias_partials.iter_mut())
+                    .enumerate()
+                {
+                    self.step
+                        .one(start + j, slope, sum, BIAS.then_some((bias, bias_sum)));
                 }
                 if head > 0 {
                     partials.copy_within(..head, PARTIALS);
+                    bias_partials.copy_within(..head, PARTIALS);
                 }
                 let base = partials.as_mut_ptr().add(head);
+                let bias_base = bias_partials.as_mut_ptr().add(head);
                 let mut acc = [V::splat(-T::zero()); PARTIALS];
-                for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
+                let mut bias_acc = [V::splat(-T::zero()); PARTIALS];
+                let accs = acc.iter_mut().zip(bias_acc.iter_mut());
+                for (m, (sum, bias_sum)) in accs.enumerate().take(vectors) {
                     *sum = V::load(base.add(m * lanes));
+                    if BIAS {
+                        *bias_sum = V::load(bias_base.add(m * lanes));
+                    }
                 }
-                let slope_lanes = V::splat(slope);
+                let (slope_lanes, bias_lanes) = (V::splat(slope), V::splat(bias));
                 let rounds = (self.inner - head) / PARTIALS;
                 for r in 0..rounds {
-                    for (m, sum) in acc.iter_mut().enumerate().take(vectors) {
+                    let accs = acc.iter_mut().zip(bias_acc.iter_mut());
+                    for (m, (sum, bias_sum)) in accs.enumerate().take(vectors) {
                         let i = start + head + r * PARTIALS + m * lanes;
-                        let y = self.step.lanes(i, slope_lanes, sum, None, true);
+                        let bias = BIAS.then_some((bias_lanes, bias_sum));
+                        let y = self.step.lanes(i, slope_lanes, sum, bias, true);
                         if stream {
                             y.stream(self.step.out.add(i));
                         } else {
@@ -2336,20 +2399,29 @@ impl<T: SimdElem, O: Op<T>, S: Op<T>> Body<T> for RunSums<T, O, S> {
                         }
                     }
                 }
-                for (m, sum) in acc.iter().enumerate().take(vectors) {
+                let accs = acc.iter().zip(bias_acc.iter());
+                for (m, (sum, bias_sum)) in accs.enumerate().take(vectors) {
                     sum.store(base.add(m * lanes));
+                    if BIAS {
+                        bias_sum.store(bias_base.add(m * lanes));
+                    }
                 }
                 if head > 0 {
                     partials.copy_within(PARTIALS..PARTIALS + head, 0);
+                    bias_partials.copy_within(PARTIALS..PARTIALS + head, 0);
                 }
                 let (sums, _) = partials
                     .split_first_chunk_mut::<PARTIALS>()
                     .unwrap_or_else(|| unreachable!());
+                let (bias_sums, _) = bias_partials
+                    .split_first_chunk_mut::<PARTIALS>()
+                    .unwrap_or_else(|| unreachable!());
                 for j in head + rounds * PARTIALS..self.inner {
+                    let (sum, bias_sum) = (&mut sums[j % PARTIALS], &mut bias_sums[j % PARTIALS]);
                     self.step
-                        .one(start + j, slope, &mut sums[j % PARTIALS], None);
+                        .one(start + j, slope, sum, BIAS.then_some((bias, bias_sum)));
                 }
-                self.finish(c, sums);
+                self.finish(c, sums, bias_sums);
             }
         }
     }

@@ -1096,15 +1096,15 @@ pub(crate) fn elementwise_rows<T: Float + 'static, O: Op<T>>(op: O, io: RowIo<'_
 /// `sums` (one per channel) gains the slope terms in the documented order (column by column and
 /// row after row; run by run in 16 partial sums).
 ///
-/// With `bias`, a bias and its gradient, one per channel (rows only), PReLU's fused bias pass:
-/// `io`'s `fwd` is the input of the fused forward pass, each element plus its channel's bias
+/// With `bias`, a bias and its gradient, one per channel, PReLU's fused bias pass: `io`'s
+/// `fwd` is the input of the fused forward pass, each element plus its channel's bias
 /// ([`BiasThen`]'s rule) is PReLU's input, and the bias gradient gains the input gradients
 /// (the results, before they are added to an `Accumulate` output) in the order of the slope
-/// terms, with the bias in registers beside the slopes ([`generic::PreluRows`]).
+/// terms, with the bias in registers beside the slopes ([`generic::PreluRows`],
+/// [`generic::RunSums`]).
 ///
 /// Panics unless `io` is a backward shape over whole periods and `sums` has one value per
-/// slope, or with a bias, unless `inner` is 1 and the bias and its gradient have one value
-/// per slope.
+/// slope, or with a bias, unless the bias and its gradient have one value per slope.
 #[inline(always)]
 pub(crate) fn prelu_backward_sums<T: Float + 'static, O: Op<T>>(
     op: O,
@@ -1117,7 +1117,6 @@ pub(crate) fn prelu_backward_sums<T: Float + 'static, O: Op<T>>(
 ) {
     assert_eq!(sums.len(), slopes.len(), "one sum per slope");
     if let Some((bias, bias_grad)) = &bias {
-        assert!(inner == 1, "a bias only over rows");
         assert_eq!(bias.len(), slopes.len(), "one bias per slope");
         assert_eq!(bias_grad.len(), slopes.len(), "one bias gradient per slope");
     }
@@ -1146,8 +1145,7 @@ pub(crate) fn bias_backward_sums<T: Float + 'static, O: Op<T>>(
 
 /// [`prelu_backward_sums`] and [`bias_backward_sums`]: `term` gives each element's addition
 /// to its channel's sum, and `op` reads the slopes, or without them the gradient's first
-/// elements (which it ignores); with `bias` (rows only, as checked by the caller), PReLU's
-/// fused bias pass.
+/// elements (which it ignores); with `bias` (checked by the caller), PReLU's fused bias pass.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
@@ -1209,33 +1207,41 @@ fn backward_sums<T: Float + 'static, O: Op<T>, S: Op<T>>(
         accumulate,
         stream,
     };
-    if let Some((bias, bias_grad)) = bias {
-        let job = rows.biased(bias.as_ptr(), bias_grad.as_mut_ptr());
-        // SAFETY: as the note above the branches says, with `width` the channel count.
-        unsafe { dispatch(kernel, job) }
-    } else if inner == 1 {
-        // SAFETY: as above; without BIAS the null bias pointers are not read.
-        unsafe { dispatch(kernel, rows) }
-    } else {
-        let step = generic::Summed {
-            op,
-            term,
-            x,
-            g,
-            out,
-            accumulate,
-        };
-        let job = generic::RunSums {
-            step,
-            len,
-            slopes,
-            sums,
-            channels,
-            inner,
-            stream,
-        };
-        // SAFETY: as the note above the branches says.
-        unsafe { dispatch(kernel, job) }
+    let step = generic::Summed {
+        op,
+        term,
+        x,
+        g,
+        out,
+        accumulate,
+    };
+    let runs = generic::RunSums::<_, _, _, false> {
+        step,
+        len,
+        slopes,
+        sums,
+        bias: core::ptr::null(),
+        bias_sums: core::ptr::null_mut(),
+        channels,
+        inner,
+        stream,
+    };
+    // Without BIAS, the null bias pointers are not read.
+    match (bias, inner) {
+        (Some((bias, bias_grad)), 1) => {
+            let job = rows.biased(bias.as_ptr(), bias_grad.as_mut_ptr());
+            // SAFETY: as the note above the branches says, with `width` the channel count.
+            unsafe { dispatch(kernel, job) }
+        }
+        (Some((bias, bias_grad)), _) => {
+            let job = runs.biased(bias.as_ptr(), bias_grad.as_mut_ptr());
+            // SAFETY: as the note above the branches says.
+            unsafe { dispatch(kernel, job) }
+        }
+        // SAFETY: as above.
+        (None, 1) => unsafe { dispatch(kernel, rows) },
+        // SAFETY: as above.
+        (None, _) => unsafe { dispatch(kernel, runs) },
     }
 }
 

@@ -1404,10 +1404,11 @@ fn prelu_runs_every_length_and_start() {
 }
 
 /// PReLU's backward pass over channels-first runs in one pass ([`prelu_backward_sums`] with
-/// `inner` above 1) on every kernel: runs of whole rounds of 16 and with a scalar tail, one
-/// channel and several, one period and two, every start, each shape and store kind (streaming
-/// only where every run starts on a register boundary), against the scalar rules element by
-/// element and the slope gradient in 16 partial sums per run, combined in the fixed tree, run
+/// `inner` above 1) on every kernel, without and with a bias (the fused bias pass): runs of
+/// whole rounds of 16 and with a scalar tail, one channel and several, one period and two,
+/// every start, each shape and store kind (streaming only where every run starts on a register
+/// boundary), against the scalar rules element by element at the element plus its bias, and
+/// the slope and bias gradients in 16 partial sums per run, combined in the fixed tree, run
 /// after run, with guard cells around the output.
 #[test]
 fn prelu_run_sums_every_length_and_start() {
@@ -1435,7 +1436,11 @@ fn prelu_run_sums_every_length_and_start() {
                 let slopes: Vec<F> = (0..channels)
                     .map(|c| F::from(c as f64 / 8.0 - 1.4375).unwrap())
                     .collect();
-                for &periods in period_counts {
+                let some_bias = rng.floats::<F>(channels);
+                for (bias, &periods) in [None, Some(&some_bias[..])]
+                    .into_iter()
+                    .flat_map(|bias| period_counts.iter().map(move |periods| (bias, periods)))
+                {
                     let n = periods * channels * inner;
                     let pool = Pool::<F>::new(rng.next_u64(), n);
                     let init = rng.floats::<F>(channels);
@@ -1443,29 +1448,42 @@ fn prelu_run_sums_every_length_and_start() {
                     for start in usize::from(cfg!(miri))..STARTS {
                         let (x, g) = (&pool.x[start..][..n], &pool.g[STARTS - 1 - start..][..n]);
                         let old = &pool.old[start..][..n];
-                        let mut want = init.clone();
+                        // PReLU's input at element `i`, its channel's bias added, and the
+                        // result before an output adds it.
+                        let c = |i: usize| (i / inner) % channels;
+                        let u = |i: usize| match bias {
+                            Some(b) => crate::scalar::accumulate(b[c(i)], x[i]),
+                            None => x[i],
+                        };
+                        let y = |i: usize| PreluBackward::<false>.scalar(u(i), g[i], slopes[c(i)]);
+                        let (mut want, mut want_bias) = (init.clone(), init.clone());
                         for run in 0..n / inner {
-                            let mut partials = [-F::zero(); PARTIALS];
+                            let mut partials = [[-F::zero(); PARTIALS]; 2];
                             for j in 0..inner {
                                 let i = run * inner + j;
-                                let s = &mut partials[j % PARTIALS];
-                                *s = spec_sum_add(*s, SlopeTerm::of(x[i], g[i]));
+                                let s = &mut partials[0][j % PARTIALS];
+                                *s = spec_sum_add(*s, SlopeTerm::of(u(i), g[i]));
+                                let s = &mut partials[1][j % PARTIALS];
+                                *s = spec_sum_add(*s, y(i));
                             }
-                            let mut half = PARTIALS / 2;
-                            while half > 0 {
-                                for k in 0..half {
-                                    partials[k] = spec_sum_add(partials[k], partials[k + half]);
+                            for (partials, want) in
+                                partials.iter_mut().zip([&mut want, &mut want_bias])
+                            {
+                                let mut half = PARTIALS / 2;
+                                while half > 0 {
+                                    for k in 0..half {
+                                        partials[k] = spec_sum_add(partials[k], partials[k + half]);
+                                    }
+                                    half /= 2;
                                 }
-                                half /= 2;
+                                let c = run % channels;
+                                want[c] = spec_sum_add(want[c], partials[0]);
                             }
-                            let c = run % channels;
-                            want[c] = spec_sum_add(want[c], partials[0]);
                         }
                         for &shape in shapes {
                             let want_out: Vec<F> = (0..n)
                                 .map(|i| {
-                                    let slope = slopes[(i / inner) % channels];
-                                    let y = PreluBackward::<false>.scalar(x[i], g[i], slope);
+                                    let y = y(i);
                                     match shape {
                                         Shape::Accumulate => crate::scalar::accumulate(old[i], y),
                                         _ => y,
@@ -1475,19 +1493,26 @@ fn prelu_run_sums_every_length_and_start() {
                             for &stream in shape.store_kinds() {
                                 for kernel in supported() {
                                     let mut out = Guarded::new(old, start, Case::<F>::sentinel());
-                                    let mut sums = init.clone();
+                                    let (mut sums, mut bias_sums) = (init.clone(), init.clone());
                                     let io = shape.backward_io(x, g, out.inner());
                                     let plan = Plan::Forced(kernel, stream);
                                     let (op, s) = (PreluBackward::<false>, &mut sums[..]);
-                                    prelu_backward_sums(op, io, &slopes, s, None, inner, plan);
+                                    let with = bias.map(|b| (b, &mut bias_sums[..]));
+                                    prelu_backward_sums(op, io, &slopes, s, with, inner, plan);
                                     let at = || {
                                         format!(
                                             "{kernel:?} inner {inner} channels {channels} periods \
-                                             {periods} start {start} {shape:?} stream {stream}"
+                                             {periods} start {start} {shape:?} stream {stream} \
+                                             bias {}",
+                                            bias.is_some()
                                         )
                                     };
                                     assert_same_bits_at(out.checked(at), &want_out, at);
                                     assert_same_bits_at(&sums, &want, || format!("{}: sums", at()));
+                                    if bias.is_some() {
+                                        let at = || format!("{}: bias sums", at());
+                                        assert_same_bits_at(&bias_sums, &want_bias, at);
+                                    }
                                 }
                             }
                         }

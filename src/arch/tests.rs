@@ -664,6 +664,31 @@ fn edge_table<F: TestFloat>() {
     let mut values = Values::new(supported(), &x, &g, &old);
     each_op(&mut values);
     each_fused_op(&mut values);
+    clip_forms_scalar(&x);
+}
+
+/// The scalar functions of the clip's shorter forms ([`ClipFast`]) against the clip's own
+/// compare-and-select, bits compared, for every bound of [`BOUNDS`] that takes one: the short
+/// passes run them, and [`each_op`] checks the kernels against them. Panics on the first
+/// difference.
+fn clip_forms_scalar<F: TestFloat>(x: &[F]) {
+    let f = |v: f64| F::from(v).unwrap();
+    for (min, max) in BOUNDS.map(|(a, b)| (f(a), f(b))) {
+        let clip = Clip::new(min, max);
+        let fast: fn(Clip<F>, F) -> F = match clip.form() {
+            ClipForm::MinMax => |clip, x| ClipFast::<_, false>(clip).scalar(x, x, x),
+            ClipForm::FromZero => |clip, x| ClipFast::<_, true>(clip).scalar(x, x, x),
+            ClipForm::Select => continue,
+        };
+        for &x in x {
+            let (got, want) = (fast(clip, x), clip.scalar(x, x, x));
+            assert_eq!(
+                got.bits(),
+                want.bits(),
+                "clip {min:?} {max:?}, shorter form at {x:?}: got {got:?}, want {want:?}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -694,6 +719,7 @@ fn all_patterns_16<F: TestFloat>() {
     let mut values = Values::new(supported(), &x, &g, &old);
     each_op(&mut values);
     each_fused_op(&mut values);
+    clip_forms_scalar(&x);
     edge_table::<F>();
 }
 
@@ -733,6 +759,7 @@ proptest! {
         let mut values = Values::new(supported(), &x, &g, &old);
         each_op(&mut values);
         each_fused_op(&mut values);
+        clip_forms_scalar(&x);
     }
 }
 
@@ -1860,7 +1887,8 @@ fn sweep_grad(bits: u32) -> f32 {
 /// slopes, three ceilings; plain and counting forward, plain and accumulating backward, the
 /// masked passes) on every SIMD kernel this CPU supports, against the scalar reference, bits
 /// compared; also the public functions with a zero slope and an infinite ceiling against the
-/// scalar ones. The portable kernel is the scalar reference itself, and the shapes and store
+/// scalar ones, and the scalar functions of the clip's shorter forms against its
+/// compare-and-select ([`clip_forms_scalar`]). The portable kernel is the scalar reference itself, and the shapes and store
 /// kinds differ only in addresses: the address tests cover them. `RECTIFY_SWEEP_STRIDE=N`
 /// checks every N-th pattern instead (for slow emulators); the output says which.
 #[test]
@@ -1913,6 +1941,7 @@ fn exhaustive_f32() {
                         // Panics with the case and its inputs on the first difference.
                         each_op(&mut values);
                         public_degenerate_parameters(&values.x, &values.g);
+                        clip_forms_scalar(&values.x);
                         runs = runs.or(values.runs.take());
                     }
                     runs

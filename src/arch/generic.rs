@@ -655,16 +655,18 @@ impl<T: SimdElem, O: Op<T>> Body<T> for Strided<T, O> {
                 }
                 i += UNROLL * lanes;
             }
-            while i < span {
-                let reach = span - i;
-                let bits = if reach >= lanes {
-                    every
-                } else {
-                    every & ((1 << reach) - 1)
-                };
-                // SAFETY: i < span, and the bits below `reach` are elements of the lane.
-                unsafe { self.vector::<V>(lane, i, bits) };
+            while i + lanes <= span {
+                // SAFETY: i + LANES <= span, and the bits of `every` are elements there; as
+                // above.
+                unsafe { self.vector::<V>(lane, i, every) };
                 i += lanes;
+            }
+            // The last vector, which reaches past the span, with the bits below it: its own
+            // step, so that the loops above keep one mask for every vector.
+            if i < span {
+                let bits = every & ((1 << (span - i)) - 1);
+                // SAFETY: i < span, and the bits below `span - i` are elements of the lane.
+                unsafe { self.vector::<V>(lane, i, bits) };
             }
         }
         true

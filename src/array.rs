@@ -23,8 +23,9 @@ use crate::{Activation, ActivationStats};
 ///   lanes that are contiguous in every array are passed to the slice method as they are;
 /// - for the crate's activation types, lanes that step by the same stride in every array
 ///   (every second column, a reversed axis) run in the SIMD kernels, all lanes in one call
-///   where the other axes merge into one, where the CPU has masked loads and stores (AVX2 or
-///   AVX-512 on x86-64), the elements are `f32` or `f64`, and the stride is a power of two that
+///   where the other axes merge into one, where the CPU has fast masked loads and stores
+///   (AVX-512 on x86-64, or AVX2 on CPUs other than AMD's and Hygon's, whose AVX2 masked
+///   stores are slower than ndarray's loop), the elements are `f32` or `f64`, and the stride is a power of two that
 ///   leaves two elements or more to a vector (AVX-512 `f32`: 2, 4, 8): the vectors read and
 ///   write the lanes' elements only, never the elements between them, which other views may
 ///   hold;

@@ -979,13 +979,30 @@ impl<'a, T> StridedLanes<'a, T> {
 #[cfg(feature = "ndarray")]
 #[inline(always)]
 pub(crate) fn strided<T: Float + 'static, O: Op<T>>(op: O, lanes: StridedLanes<'_, T>) -> bool {
+    let kernel = Kernel::selected();
+    if !masked_stores_pay(kernel) {
+        return false;
+    }
     let job = generic::Strided {
         op,
         buffers: lanes.buffers,
     };
     // SAFETY: the selected kernel is supported; `StridedLanes::new`'s caller vouched for the
     // pointers.
-    unsafe { strided_with(Kernel::selected(), job) }
+    unsafe { strided_with(kernel, job) }
+}
+
+/// The policy for strided lanes: whether `kernel`'s masked stores beat ndarray's loop over the
+/// elements, as AVX-512's do everywhere and AVX2's do where they are fast
+/// ([`x86_64::avx2_masked_stores_fast`]). Where they do not, the lanes go element by element.
+#[cfg(feature = "ndarray")]
+#[inline]
+fn masked_stores_pay(kernel: Kernel) -> bool {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => x86_64::avx2_masked_stores_fast(),
+        _ => true,
+    }
 }
 
 /// Runs `job` with `kernel` where its vectors of `T` have masked access: AVX2 and AVX-512 for

@@ -1826,6 +1826,27 @@ fn streaming_threshold_rule() {
     assert_eq!(rule(None, None), STREAM_MIN_BYTES_FALLBACK);
 }
 
+/// The strided lanes' rule for AVX2 masked stores follows the vendor Linux reports (read from
+/// CPUID by independent code): slow on AMD's and Hygon's cores, fast elsewhere.
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", feature = "ndarray"))]
+#[cfg_attr(miri, ignore = "Miri cannot run CPUID")]
+fn avx2_masked_stores_follow_the_vendor() {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+    let vendor = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("vendor_id"))
+        .expect("/proc/cpuinfo names the vendor")
+        .trim_start_matches([' ', '\t', ':'])
+        .trim();
+    let slow = matches!(vendor, "AuthenticAMD" | "HygonGenuine");
+    assert_eq!(
+        super::x86_64::avx2_masked_stores_fast(),
+        !slow,
+        "vendor {vendor}"
+    );
+}
+
 /// The caches CPUID reports are the ones Linux reports (from the same registers, read by
 /// independent code), and the streaming threshold follows its rule for them.
 #[test]

@@ -25,8 +25,9 @@ use crate::{Activation, ActivationStats};
 ///   (every second column, a reversed axis) run in the SIMD kernels, all lanes in one call
 ///   where the other axes merge into one, where the CPU has fast masked loads and stores
 ///   (AVX-512 on x86-64, or AVX2 on CPUs other than AMD's and Hygon's, whose AVX2 masked
-///   stores are slower than ndarray's loop), the elements are `f32` or `f64`, and the stride is a power of two that
-///   leaves two elements or more to a vector (AVX-512 `f32`: 2, 4, 8): the vectors read and
+///   stores are slower than ndarray's loop), the elements are `f32` or `f64`, and the stride
+///   is a power of two that leaves two elements or more to a vector (AVX-512 `f32`: 2, 4, 8):
+///   the vectors read and
 ///   write the lanes' elements only, never the elements between them, which other views may
 ///   hold;
 /// - other lanes (a stride of 3, a broadcast input with stride 0, different strides, other

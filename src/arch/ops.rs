@@ -399,7 +399,8 @@ impl<T: Float, const FROM_ZERO: bool> Op<T> for ClipFast<T, FROM_ZERO> {
         // The lanes' form on one element, the same bits as the compare-and-select ([`Clip`]'s)
         // where the bounds allow it ([`Clip::form`]). The short passes' loop runs it, and the
         // compiler turns it into the same max and min instructions (`f32`, 64 elements, bounds
-        // it cannot see: 0.5x the known bounds' speed with the compare-and-select).
+        // it cannot see, on a Zen 4 VM: 33 GB/s with the compare-and-select, 45 with this, 69
+        // with bounds it sees).
         let above_lo = if FROM_ZERO {
             scalar::relu(x)
         } else if self.0.lo > x {

@@ -1909,9 +1909,10 @@ fn sweep_grad(bits: u32) -> f32 {
 /// masked passes) on every SIMD kernel this CPU supports, against the scalar reference, bits
 /// compared; also the public functions with a zero slope and an infinite ceiling against the
 /// scalar ones, and the scalar functions of the clip's shorter forms against its
-/// compare-and-select ([`clip_forms_scalar`]). The portable kernel is the scalar reference itself, and the shapes and store
-/// kinds differ only in addresses: the address tests cover them. `RECTIFY_SWEEP_STRIDE=N`
-/// checks every N-th pattern instead (for slow emulators); the output says which.
+/// compare-and-select ([`clip_forms_scalar`]). The portable kernel is the scalar reference
+/// itself, and the shapes and store kinds differ only in addresses: the address tests cover
+/// them. `RECTIFY_SWEEP_STRIDE=N` checks every N-th pattern instead (for slow emulators); the
+/// output says which.
 #[test]
 #[ignore = "exhaustive sweep of every f32: run with `cargo test --release -- --ignored`"]
 fn exhaustive_f32() {

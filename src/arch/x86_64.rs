@@ -40,9 +40,9 @@ pub(super) fn has_avx512() -> bool {
 /// from CPUID's vendor once, then kept. Under Miri, which cannot run CPUID, true.
 ///
 /// Measured on a Zen 4 VM (AMD EPYC, family 25 model 17), every second column of a square
-/// `f32` matrix in place with the AVX2 kernel: 0.2-0.3x ndarray's `mapv_inplace` on the same
-/// view (1Ki elements 533-552 ns against 172-194, 4Mi 3.1-3.7 ms against 0.58-0.60), where the
-/// AVX-512 kernel's masked stores run it at 2-3x.
+/// `f32` matrix in place with the AVX2 kernel: 0.17-0.37x ndarray's `mapv_inplace` on the
+/// same view (1Ki elements 533-552 ns against 172-194, 4Mi 3.1-3.7 ms against 0.58-0.60),
+/// where the AVX-512 kernel's masked stores run it at 2-3x.
 #[cfg(feature = "ndarray")]
 pub(super) fn avx2_masked_stores_fast() -> bool {
     use core::sync::atomic::{AtomicU8, Ordering};

@@ -61,35 +61,34 @@ pub(super) fn avx2_masked_stores_fast() -> bool {
 /// Whether CPUID names a vendor whose AVX2 masked stores are slow ([`avx2_masked_stores_fast`]).
 #[cfg(feature = "ndarray")]
 fn slow_masked_stores_vendor() -> bool {
-    #[cfg(not(miri))]
-    {
-        // SAFETY: CPUID leaf 0 is part of the x86-64 baseline. (As in `caches`, the block is
-        // redundant on compilers newer than the MSRV.)
-        #[allow(unused_unsafe)]
-        let r = unsafe { __cpuid_count(0, 0) };
-        // The vendor string, twelve bytes in EBX, EDX, ECX.
-        let mut vendor = [0_u8; 12];
-        vendor[..4].copy_from_slice(&r.ebx.to_le_bytes());
-        vendor[4..8].copy_from_slice(&r.edx.to_le_bytes());
-        vendor[8..].copy_from_slice(&r.ecx.to_le_bytes());
-        matches!(&vendor, b"AuthenticAMD" | b"HygonGenuine")
-    }
-    #[cfg(miri)]
-    false
+    let [_, ebx, ecx, edx] = cpuid(0, 0);
+    // The vendor string, twelve bytes in EBX, EDX, ECX.
+    let mut vendor = [0_u8; 12];
+    vendor[..4].copy_from_slice(&ebx.to_le_bytes());
+    vendor[4..8].copy_from_slice(&edx.to_le_bytes());
+    vendor[8..].copy_from_slice(&ecx.to_le_bytes());
+    matches!(&vendor, b"AuthenticAMD" | b"HygonGenuine")
+}
+
+/// CPUID's `[eax, ebx, ecx, edx]` for `leaf` and subleaf `sub`: leaf 0 and `0x8000_0000`, or
+/// a leaf up to the maximum those report. Miri cannot run it.
+#[cfg_attr(miri, allow(dead_code))]
+fn cpuid(leaf: u32, sub: u32) -> [u32; 4] {
+    // `__cpuid_count` became a safe function after this crate's MSRV: the block is needed there
+    // and redundant on newer compilers.
+    #[allow(unused_unsafe)]
+    // SAFETY: CPUID is part of the x86-64 baseline; the callers ask only leaves the CPU reports.
+    let r = unsafe { __cpuid_count(leaf, sub) };
+    [r.eax, r.ebx, r.ecx, r.edx]
 }
 
 /// The data or unified caches that CPUID describes (leaf 4 on Intel, leaf `0x8000_001D` on AMD;
 /// the same layout), empty where it describes none.
 #[cfg_attr(miri, allow(dead_code))]
 pub(super) fn caches() -> Caches {
-    // `__cpuid_count` became a safe function after this crate's MSRV: the block is needed there
-    // and redundant on newer compilers.
-    #[allow(unused_unsafe)]
     let cpuid = |leaf: u32, sub: u32| {
-        // SAFETY: CPUID is part of the x86-64 baseline; only leaves up to the maximum the CPU
-        // reports are asked.
-        let r = unsafe { __cpuid_count(leaf, sub) };
-        [r.eax, r.ebx, r.ecx]
+        let [eax, ebx, ecx, _] = cpuid(leaf, sub);
+        [eax, ebx, ecx]
     };
     let max_basic = cpuid(0, 0)[0];
     let max_extended = cpuid(0x8000_0000, 0)[0];
